@@ -1,0 +1,65 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_RELEASE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run run-localstack test lint typecheck unit bench invoke lock template clean
+
+help:
+	@echo "make run    - start the whole system locally (API on http://127.0.0.1:8000)"
+	@echo "make test   - lint, type-check and run the whole test suite with coverage"
+	@echo "make bench  - run the benchmarks (ratios against an in-run baseline)"
+	@echo "make invoke FN=collector EVENT=events/collector/sqs_batch.json - run one handler"
+
+$(STAMP): pyproject.toml requirements/dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip install -q --python $(PY) -r requirements/dev.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m local.runtime run
+
+run-localstack: $(STAMP)
+	docker compose -f docker-compose.localstack.yml up -d
+	AWS_ENDPOINT_URL=http://127.0.0.1:4566 DATABASE_URL=postgresql://postgres:postgres@127.0.0.1:5433/socialmetrics $(PY) -m local.runtime run --external-aws
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy shared functions local infra tests benchmarks scripts
+
+test: lint typecheck
+	$(VENV)/bin/pytest --cov --cov-report=term --cov-report=xml:.local/coverage.xml
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -q tests/unit
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+invoke: $(STAMP)
+	$(PY) -m local.runtime invoke $(FN) $(EVENT)
+
+template: $(STAMP)
+	$(PY) -m infra.sam > template.yaml
+
+# Re-resolve the pinned dependency sets after editing pyproject.toml.
+lock: $(STAMP)
+	$(UV) pip compile -q pyproject.toml --extra dev --extra infra --python-version 3.11 -o requirements/dev.lock
+	$(UV) pip compile -q pyproject.toml --python-version 3.11 -c requirements/dev.lock -o requirements/runtime.lock
+
+clean:
+	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache cdk.out

@@ -1,0 +1,56 @@
+"""The FastAPI application: routers, problem+json errors, body cap, request ids."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from functions.api import health, problems
+from socialmetrics import __version__
+from socialmetrics.config import get_settings
+from socialmetrics.logging import bind_correlation_id
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Social Media Metrics API",
+        version=__version__,
+        description=(
+            "Collects metrics from X, Facebook, Instagram, WhatsApp Business and TikTok and "
+            "serves their full history. Authenticate with `POST /auth/login` and send the JWT "
+            "as `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json."
+        ),
+        redirect_slashes=False,
+    )
+    problems.install(app)
+    max_body = settings.api_max_body_bytes
+
+    @app.middleware("http")
+    async def _request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        scope_event = request.scope.get("aws.event") or {}
+        request_id = (scope_event.get("requestContext") or {}).get("requestId", request_id)
+        request.state.request_id = request_id
+        bind_correlation_id(request_id)
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_body):
+            return problems.problem(
+                413, f"Request bodies are limited to {max_body} bytes.", request=request
+            )
+        if declared is None and request.method in ("POST", "PUT", "PATCH"):
+            body = await request.body()
+            if len(body) > max_body:
+                return problems.problem(
+                    413, f"Request bodies are limited to {max_body} bytes.", request=request
+                )
+        response = await call_next(request)
+        response.headers["x-request-id"] = request_id
+        return response
+
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,31 @@
+"""``python -m local.runtime run`` (make run) and ``invoke`` (make invoke)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from local.runtime import system
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.runtime")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the whole system on loopback")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--external-aws",
+        action="store_true",
+        help="use AWS_ENDPOINT_URL as given (LocalStack) instead of starting moto",
+    )
+    run.add_argument("--for-seconds", type=float, default=None, help="stop after N seconds")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return system.run(
+            port=args.port, external_aws=args.external_aws, for_seconds=args.for_seconds
+        )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

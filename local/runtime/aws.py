@@ -1,0 +1,136 @@
+"""The local AWS endpoint: moto's server on loopback, and the resources the stack defines.
+
+:func:`bootstrap` creates, under the same names the deployed stack uses (``infra.definition``),
+the KMS key and alias, every SQS queue with its DLQ and redrive policy, and the app secret in
+Secrets Manager. It is idempotent, and works the same against LocalStack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from infra import definition
+from local.runtime.postgres import free_port
+from socialmetrics.aws import client
+from socialmetrics.config import Settings
+
+SECRET_FIELDS = (
+    "jwt_signing_key",
+    "meta_app_secret",
+    "meta_verify_token",
+    "instagram_app_secret",
+    "x_consumer_secret",
+    "x_client_secret",
+    "tiktok_client_secret",
+)
+
+
+@contextlib.contextmanager
+def moto_server(port: int | None = None) -> Iterator[str]:
+    """Run moto's server on 127.0.0.1 in a thread; yields its endpoint URL."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class Resources:
+    kms_key_id: str
+    queue_urls: dict[str, str]
+    dlq_urls: dict[str, str]
+    secret_arn: str
+
+
+def _ensure_kms_key(settings: Settings) -> str:
+    kms = client("kms")
+    with contextlib.suppress(kms.exceptions.NotFoundException):
+        key_id: str = kms.describe_key(KeyId=settings.kms_key_alias)["KeyMetadata"]["KeyId"]
+        return key_id
+    key = kms.create_key(
+        Description="socialmetrics token envelope key",
+        KeyUsage="ENCRYPT_DECRYPT",
+        KeySpec="SYMMETRIC_DEFAULT",
+    )["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    kms.create_alias(AliasName=settings.kms_key_alias, TargetKeyId=key["KeyId"])
+    return str(key["KeyId"])
+
+
+def _ensure_queue(name: str, attributes: dict[str, str]) -> str:
+    sqs = client("sqs")
+    url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url
+
+
+def _ensure_queues(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
+    sqs = client("sqs")
+    urls: dict[str, str] = {}
+    dlqs: dict[str, str] = {}
+    for queue in definition.QUEUES:
+        name = f"{settings.resource_prefix}-{queue.key}"
+        dlq_url = _ensure_queue(f"{name}-dlq", {"MessageRetentionPeriod": "1209600"})
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        redrive = json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(definition.MAX_RECEIVE_COUNT)}
+        )
+        attributes = {
+            "VisibilityTimeout": str(definition.visibility_timeout_seconds(queue)),
+            "RedrivePolicy": redrive,
+        }
+        url = _ensure_queue(name, {"VisibilityTimeout": attributes["VisibilityTimeout"]})
+        sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        urls[queue.key] = url
+        dlqs[queue.key] = dlq_url
+    return urls, dlqs
+
+
+def _ensure_secret(settings: Settings) -> str:
+    sm = client("secretsmanager")
+    value = json.dumps({name: getattr(settings, name).get_secret_value() for name in SECRET_FIELDS})
+    try:
+        arn: str = sm.create_secret(Name=settings.app_secret_id, SecretString=value)["ARN"]
+    except sm.exceptions.ResourceExistsException:
+        arn = sm.put_secret_value(SecretId=settings.app_secret_id, SecretString=value)["ARN"]
+    return arn
+
+
+def bootstrap(settings: Settings) -> Resources:
+    """Create (or find) every AWS resource the stack defines, on the configured endpoint."""
+    kms_key_id = _ensure_kms_key(settings)
+    urls, dlqs = _ensure_queues(settings)
+    return Resources(
+        kms_key_id=kms_key_id,
+        queue_urls=urls,
+        dlq_urls=dlqs,
+        secret_arn=_ensure_secret(settings),
+    )
+
+
+def purge_queues(resources: Resources) -> None:
+    sqs = client("sqs")
+    for url in [*resources.queue_urls.values(), *resources.dlq_urls.values()]:
+        with contextlib.suppress(Exception):
+            sqs.purge_queue(QueueUrl=url)
+
+
+def queue_depth(url: str) -> dict[str, Any]:
+    attributes: dict[str, Any] = client("sqs").get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return attributes

@@ -1,0 +1,169 @@
+"""One validated settings class for every function, read once per process.
+
+Every field maps to an upper-case environment variable (``DATABASE_URL`` → ``database_url``)
+and is documented line for line in ``.env.example``. Outside ``local``/``test`` the class refuses
+the well-known development secrets, so a deployed stack cannot start with them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+Environment = Literal["local", "test", "dev", "staging", "prod"]
+
+# Safe, public values for a laptop; never accepted outside local/test.
+DEV_SECRET = "local-dev-secret-change-me"  # noqa: S105 - documented development default
+DEV_LOCAL_MASTER_KEY = "bG9jYWwtZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="  # 32 bytes, base64
+_SECRET_FIELDS = (
+    "jwt_signing_key",
+    "local_master_key",
+    "meta_app_secret",
+    "meta_verify_token",
+    "x_consumer_secret",
+    "x_client_secret",
+    "tiktok_client_secret",
+    "instagram_app_secret",
+)
+
+
+class ConfigurationError(RuntimeError):
+    """Settings are missing or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    # --- runtime ---------------------------------------------------------------------------
+    environment: Environment = "local"
+    service_name: str = "socialmetrics"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- database --------------------------------------------------------------------------
+    database_url: str = "postgresql+pg8000://postgres@127.0.0.1:5432/socialmetrics"
+    db_pool_size: int = Field(default=2, ge=1, le=50)
+    db_max_overflow: int = Field(default=2, ge=0, le=50)
+    db_null_pool: bool = False  # True behind RDS Proxy: the proxy pools, the Lambda must not
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+
+    # --- AWS -------------------------------------------------------------------------------
+    aws_endpoint_url: str | None = None  # moto / LocalStack locally; unset on AWS
+    aws_region: str = "us-east-1"
+    resource_prefix: str = "socialmetrics"
+    kms_key_alias: str = "alias/socialmetrics-tokens"
+    token_key_provider: Literal["kms", "local"] = "kms"  # noqa: S105
+    local_master_key: SecretStr = SecretStr(DEV_LOCAL_MASTER_KEY)
+    secrets_source: Literal["env", "secretsmanager"] = "env"
+    app_secret_id: str = "socialmetrics/app"  # noqa: S105
+
+    # --- API authentication ------------------------------------------------------------------
+    jwt_signing_key: SecretStr = SecretStr(DEV_SECRET)
+    jwt_issuer: str = "socialmetrics"
+    jwt_audience: str = "socialmetrics-api"
+    jwt_ttl_seconds: int = Field(default=900, ge=60, le=900)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=10)
+    api_max_body_bytes: int = Field(default=65_536, ge=1_024)
+    api_page_max: int = Field(default=1_000, ge=1, le=10_000)
+
+    # --- platform APIs -----------------------------------------------------------------------
+    x_api_base_url: str = "https://api.x.com"
+    graph_api_base_url: str = "https://graph.facebook.com"
+    instagram_graph_base_url: str = "https://graph.instagram.com"
+    tiktok_api_base_url: str = "https://open.tiktokapis.com"
+    tiktok_business_base_url: str = "https://business-api.tiktok.com/open_api/v1.3"
+    graph_api_version: str = "v25.0"
+    provider_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    provider_max_attempts: int = Field(default=4, ge=1, le=10)
+    provider_max_pages: int = Field(default=50, ge=1, le=1_000)
+    x_client_id: str = "local-x-client"
+    x_client_secret: SecretStr = SecretStr(DEV_SECRET)
+    x_consumer_secret: SecretStr = SecretStr(DEV_SECRET)
+    meta_app_id: str = "local-meta-app"
+    meta_app_secret: SecretStr = SecretStr(DEV_SECRET)
+    meta_verify_token: SecretStr = SecretStr(DEV_SECRET)
+    instagram_app_secret: SecretStr = SecretStr(DEV_SECRET)
+    tiktok_client_key: str = "local-tiktok-client"
+    tiktok_client_secret: SecretStr = SecretStr(DEV_SECRET)
+
+    # --- collection ------------------------------------------------------------------------
+    collect_cadence_minutes: int = Field(default=1_440, ge=5)
+    scheduler_window_seconds: int = Field(default=900, ge=0, le=900)
+    scheduler_page_size: int = Field(default=500, ge=1, le=10_000)
+    token_refresh_margin_seconds: int = Field(default=1_800, ge=0)
+
+    # --- webhooks --------------------------------------------------------------------------
+    webhook_max_body_bytes: int = Field(default=262_144, ge=1_024)
+    tiktok_signature_tolerance_seconds: int = Field(default=300, ge=1)
+
+    # --- retention (LGPD: keep only what is needed, for as long as it is needed) ------------
+    metrics_retention_months: int = Field(default=25, ge=1)
+    partitions_ahead_months: int = Field(default=3, ge=1, le=24)
+    webhook_events_retention_days: int = Field(default=30, ge=1)
+    audit_log_retention_days: int = Field(default=730, ge=30)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"DATABASE_URL is not a valid database URL: {exc}") from None
+        if url.get_backend_name() != "postgresql":
+            raise ValueError("DATABASE_URL must point to PostgreSQL (postgresql://…)")
+        if not url.host and not url.query.get("unix_sock"):
+            raise ValueError("DATABASE_URL must name a host")
+        if not url.database:
+            raise ValueError("DATABASE_URL must name a database")
+        return url.set(drivername="postgresql+pg8000").render_as_string(hide_password=False)
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> Settings:
+        if self.environment in ("local", "test"):
+            return self
+        weak = [
+            name.upper()
+            for name in _SECRET_FIELDS
+            if getattr(self, name).get_secret_value() in (DEV_SECRET, DEV_LOCAL_MASTER_KEY, "")
+            and not (name == "local_master_key" and self.token_key_provider == "kms")  # noqa: S105
+            and not (self.secrets_source == "secretsmanager" and name != "local_master_key")
+        ]
+        if weak:
+            raise ValueError(
+                f"ENVIRONMENT={self.environment} refuses development secrets; set "
+                + ", ".join(weak)
+                + " (or SECRETS_SOURCE=secretsmanager)"
+            )
+        return self
+
+    @property
+    def database(self) -> URL:
+        return make_url(self.database_url)
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment in ("local", "test")
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment, turning validation errors into one clear message."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (validated at cold start)."""
+    return load_settings()

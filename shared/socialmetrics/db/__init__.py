@@ -1,0 +1,1 @@
+"""Database layer: engine, models, migrations and the queries that write metrics."""

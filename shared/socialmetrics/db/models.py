@@ -1,0 +1,260 @@
+"""SQLAlchemy 2 models for every table (see docs/database_schema.md).
+
+The Alembic migrations in ``migrations/versions`` are the authority on the schema; these
+models mirror them for queries. ``metrics`` is range-partitioned by month on ``collected_at``
+(created in SQL by the migration); its primary key therefore includes ``collected_at``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ACCOUNT_STATUSES = ("active", "reauth_required", "revoked")
+ROLES = ("admin", "client")
+MESSAGE_STATUS_RANK = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSONB}
+
+
+def _now() -> Any:
+    return mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+
+
+class PlatformRow(Base):
+    __tablename__ = "platforms"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    family: Mapped[str] = mapped_column(String(16))
+    # The seed's `api_key`: app credentials, envelope-encrypted, never returned by the API.
+    api_key_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'client')", name="users_role_check"),
+        Index("users_email_lower_key", func.lower(text("email")), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16), server_default="client")
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    erasure_requested_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(24), unique=True)
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    label: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = _now()
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Account(Base):
+    """A platform account of a user: the seed's stored token, one per (platform, account id)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "platform_user_id", name="accounts_platform_user_key"),
+        CheckConstraint(
+            "status IN ('active', 'reauth_required', 'revoked')", name="accounts_status_check"
+        ),
+        Index("accounts_due_idx", "next_collect_at", postgresql_where=text("status = 'active'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    platform_user_id: Mapped[str] = mapped_column(String(255))
+    # Envelope encryption: AES-256-GCM ciphertexts, the KMS-wrapped data key and its key id.
+    access_token_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    refresh_token_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    key_id: Mapped[str] = mapped_column(String(255))
+    key_version: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+    token_expires_at: Mapped[datetime | None]
+    refresh_expires_at: Mapped[datetime | None]
+    scopes: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    status: Mapped[str] = mapped_column(String(24), server_default="active")
+    status_reason: Mapped[str | None] = mapped_column(String(255))
+    cadence_minutes: Mapped[int] = mapped_column(Integer, server_default="1440")
+    next_collect_at: Mapped[datetime] = _now()
+    last_enqueued_at: Mapped[datetime | None]
+    last_collected_at: Mapped[datetime | None]
+    sync_cursor: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    rate_limit: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class Metric(Base):
+    __tablename__ = "metrics"
+    __table_args__ = (
+        UniqueConstraint(
+            "account_id",
+            "object_id",
+            "metric_type",
+            "period",
+            "collected_at",
+            name="metrics_point_key",
+        ),
+        Index("metrics_user_platform_time_idx", "user_id", "platform_id", "collected_at", "id"),
+        Index("metrics_collected_at_idx", "collected_at"),
+        {"postgresql_partition_by": "RANGE (collected_at)"},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    platform_id: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(BigInteger)
+    metric_type: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    object_type: Mapped[str] = mapped_column(String(16), server_default="account")
+    object_id: Mapped[str] = mapped_column(String(128), server_default="")
+    period: Mapped[str] = mapped_column(String(16), server_default="snapshot")
+    source: Mapped[str] = mapped_column(String(16), server_default="poll")
+    raw_name: Mapped[str | None] = mapped_column(String(128))
+    api_version: Mapped[str | None] = mapped_column(String(32))
+    fetched_at: Mapped[datetime] = _now()
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(64), server_default="metrics_collection")
+    given: Mapped[bool] = mapped_column(Boolean)
+    policy_version: Mapped[str] = mapped_column(String(32), server_default="1")
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = _now()
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    occurred_at: Mapped[datetime] = _now()
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger)  # no FK: survives erasure
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    source_ip: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+    __table_args__ = (Index("audit_log_occurred_at_idx", "occurred_at"),)
+
+
+class WebhookEvent(Base):
+    """The dedupe ledger: one row per delivered event key; unmatched events wait here."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_key", name="webhook_events_key"),
+        Index(
+            "webhook_events_unmatched_idx",
+            "provider",
+            "platform_user_id",
+            postgresql_where=text("status = 'unmatched'"),
+        ),
+        Index("webhook_events_received_at_idx", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(64))
+    platform_user_id: Mapped[str | None] = mapped_column(String(255))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), server_default="applied")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    received_at: Mapped[datetime] = _now()
+    processed_at: Mapped[datetime | None]
+
+
+class MessageStatus(Base):
+    """A WhatsApp message's highest status: sent < delivered < read; failed is terminal."""
+
+    __tablename__ = "message_statuses"
+
+    wamid: Mapped[str] = mapped_column(String(255), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    status_rank: Mapped[int] = mapped_column(SmallInteger)
+    first_seen_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    pricing_category: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = _now()
+
+
+class LoginFailure(Base):
+    """Failed-login counters per bucket (client IP or key prefix), shared by every Lambda."""
+
+    __tablename__ = "login_failures"
+
+    bucket: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_start: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    blocked_until: Mapped[datetime | None]
+
+
+class CollectionRun(Base):
+    __tablename__ = "collection_runs"
+    __table_args__ = (Index("collection_runs_account_idx", "account_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    job_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    points_written: Mapped[int] = mapped_column(Integer, server_default="0")
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -1,0 +1,47 @@
+"""The normalised metric point: what providers produce and the metrics table stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Literal
+
+ObjectType = Literal["account", "post", "video", "story", "reel", "message", "template"]
+Period = Literal["snapshot", "lifetime", "day", "week", "days_28", "month"]
+Source = Literal["poll", "webhook", "derived"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One value of one normalised metric for one object at one instant (or period start).
+
+    ``object_id`` is "" for account-level values. A metric the platform did not return is
+    simply not produced: never a zero, never an estimate.
+    """
+
+    metric_type: str
+    value: Decimal
+    collected_at: datetime
+    object_type: ObjectType = "account"
+    object_id: str = ""
+    period: Period = "snapshot"
+    source: Source = "poll"
+    raw_name: str | None = None
+    api_version: str | None = None
+    fetched_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        if self.collected_at.tzinfo is None:
+            raise ValueError("collected_at must be timezone-aware")
+        if not isinstance(self.value, Decimal):
+            object.__setattr__(self, "value", Decimal(str(self.value)))
+
+    @property
+    def key(self) -> tuple[str, str, str, datetime]:
+        """The identity of a point within one account (the table's UNIQUE key)."""
+        return (self.object_id, self.metric_type, self.period, self.collected_at)

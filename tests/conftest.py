@@ -1,0 +1,100 @@
+"""Test harness: a real PostgreSQL database and a real AWS endpoint (moto's server) per run.
+
+The database is created for this run under a unique name and dropped at the end; nothing
+outside it is touched. The AWS endpoint is moto's server on a free loopback port, bootstrapped
+with the resources the stack defines. Settings, engines and boto3 clients are rebuilt after the
+environment points at them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.update(
+    {
+        "ENVIRONMENT": "test",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # moto accepts any credentials
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_NAMESPACE": "socialmetrics-test",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+)
+for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    os.environ.pop(variable, None)
+
+from local.runtime import aws as local_aws  # noqa: E402
+from local.runtime import postgres  # noqa: E402
+from tests.support import reset_process_state  # noqa: E402
+
+TABLES = (
+    "metrics, message_statuses, webhook_events, collection_runs, consents, audit_log, "
+    "api_keys, accounts, login_failures, users"
+)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    with postgres.server(ROOT / ".local" / "test-pg") as url:
+        postgres.wait_ready(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server: object) -> Iterator[str]:
+    from socialmetrics.db import migrate
+    from socialmetrics.db.engine import get_engine
+
+    name = f"socialmetrics_test_{os.getpid()}_{secrets.token_hex(3)}"
+    url = postgres.create_database(pg_server, name)  # type: ignore[arg-type]
+    rendered = url.render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = rendered
+    reset_process_state()
+    migrate.upgrade(engine=get_engine())
+    try:
+        yield rendered
+    finally:
+        reset_process_state()
+        postgres.drop_database(pg_server, name)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    with local_aws.moto_server() as endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        reset_process_state()
+        yield endpoint
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    reset_process_state()
+
+
+@pytest.fixture(scope="session")
+def aws_resources(aws_endpoint: str) -> local_aws.Resources:
+    from socialmetrics.config import get_settings
+
+    return local_aws.bootstrap(get_settings())
+
+
+@pytest.fixture
+def clean_queues(aws_resources: local_aws.Resources) -> local_aws.Resources:
+    local_aws.purge_queues(aws_resources)
+    return aws_resources
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[str]:
+    """A database emptied of everything but the seeded platforms before the test."""
+    from sqlalchemy import text
+
+    from socialmetrics.db.engine import get_engine
+
+    with get_engine().begin() as connection:
+        connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    yield database_url
