@@ -84,8 +84,10 @@ def aws_resources(aws_endpoint: str) -> local_aws.Resources:
 
 @pytest.fixture
 def clean_queues(aws_resources: local_aws.Resources) -> local_aws.Resources:
-    local_aws.purge_queues(aws_resources)
-    return aws_resources
+    """Every queue and DLQ empty (deleted and re-created under the same names)."""
+    from socialmetrics.config import get_settings
+
+    return local_aws.reset_queues(get_settings(), aws_resources)
 
 
 @pytest.fixture
@@ -98,3 +100,10 @@ def db(database_url: str) -> Iterator[str]:
     with get_engine().begin() as connection:
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     yield database_url
+
+
+@pytest.fixture
+def lambda_context() -> object:
+    from tests.support import FakeLambdaContext
+
+    return FakeLambdaContext()

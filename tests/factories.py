@@ -47,3 +47,21 @@ def make_account(platform: str = "Instagram", user_id: int | None = None) -> Own
             },
         ).scalar_one()
     return Owner(user_id=user_id, platform_id=pid, account_id=account_id)
+
+
+def give_consent(user_id: int, given: bool = True, purpose: str = "metrics_collection") -> None:
+    with unit_of_work() as session:
+        session.execute(
+            text("INSERT INTO consents (user_id, purpose, given) VALUES (:u, :p, :g)"),
+            {"u": user_id, "p": purpose, "g": given},
+        )
+
+
+def set_account(account_id: int, **values: object) -> None:
+    """Update columns of one account (status, next_collect_at, ...)."""
+    assignments = ", ".join(f"{column} = :{column}" for column in values)
+    with unit_of_work() as session:
+        session.execute(
+            text(f"UPDATE accounts SET {assignments} WHERE id = :account_id"),  # noqa: S608
+            {**values, "account_id": account_id},
+        )

@@ -12,3 +12,23 @@ def reset_process_state() -> None:
     engine.dispose()
     get_settings.cache_clear()
     aws.reset_caches()
+
+
+class FakeLambdaContext:
+    """The attributes Lambda's context object carries (what Powertools reads)."""
+
+    def __init__(self, function_name: str = "socialmetrics-test") -> None:
+        import uuid
+
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        )
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "2026/11/28/[$LATEST]test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000

@@ -121,11 +121,16 @@ def bootstrap(settings: Settings) -> Resources:
     )
 
 
-def purge_queues(resources: Resources) -> None:
+def reset_queues(settings: Settings, resources: Resources) -> Resources:
+    """Empty every queue and DLQ, in-flight messages included (tests).
+
+    SQS allows one PurgeQueue per queue per 60 s (moto enforces it too), so queues are
+    deleted and created again under the same names instead."""
     sqs = client("sqs")
     for url in [*resources.queue_urls.values(), *resources.dlq_urls.values()]:
-        with contextlib.suppress(Exception):
-            sqs.purge_queue(QueueUrl=url)
+        with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
+            sqs.delete_queue(QueueUrl=url)
+    return bootstrap(settings)
 
 
 def queue_depth(url: str) -> dict[str, Any]:

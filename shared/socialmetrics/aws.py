@@ -22,7 +22,7 @@ def client(service: str) -> Any:
 
     settings = get_settings()
     return boto3.session.Session().client(
-        service,  # type: ignore[call-overload]
+        service,
         region_name=settings.aws_region,
         endpoint_url=settings.aws_endpoint_url or None,
         config=Config(

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     provider_max_attempts: int = Field(default=4, ge=1, le=10)
     provider_max_pages: int = Field(default=50, ge=1, le=1_000)
+    provider_backoff_min_seconds: float = Field(default=0.5, ge=0, le=60)
+    provider_backoff_max_seconds: float = Field(default=30.0, ge=0, le=600)
+    provider_lookback_days: int = Field(default=7, ge=1, le=30)
     x_client_id: str = "local-x-client"
     x_client_secret: SecretStr = SecretStr(DEV_SECRET)
     x_consumer_secret: SecretStr = SecretStr(DEV_SECRET)

@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import PowertoolsLogRecord
 
 MASK = "***REDACTED***"
 _SENSITIVE_KEY = re.compile(
@@ -77,8 +78,8 @@ class RedactingFilter(logging.Filter):
 class RedactingFormatter(LambdaPowertoolsFormatter):
     """Powertools' JSON formatter, with every field passed through :func:`redact`."""
 
-    def serialize(self, log: dict[str, Any]) -> str:
-        return super().serialize(redact(log))
+    def serialize(self, log: dict[str, Any] | PowertoolsLogRecord) -> str:
+        return super().serialize(redact(dict(log)))
 
 
 logger = Logger(service="socialmetrics", logger_formatter=RedactingFormatter(), utc=True)

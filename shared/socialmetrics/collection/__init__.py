@@ -1,0 +1,1 @@
+"""Collection: who is due (planning), collecting one account, and storing what came back."""

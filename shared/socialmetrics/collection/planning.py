@@ -1,0 +1,168 @@
+"""Pick the accounts that are due and fan them out to their platform family's queue.
+
+An account is due when its user's latest ``metrics_collection`` consent is *given*, its status
+is ``active`` and ``next_collect_at`` has passed. Due rows are claimed a page at a time with
+``FOR UPDATE SKIP LOCKED`` — two overlapping scheduler runs never claim the same account — and
+``next_collect_at`` advances by the account's cadence in the same transaction that sends the
+messages, so running the same tick twice enqueues nothing twice. Messages are sent with
+``SendMessageBatch`` (10 per call) and spread across the window with per-message delays so each
+platform's quota sees a trickle, not a burst. An entry SQS refuses is left due.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from socialmetrics.collection.messages import CollectRequest
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.platforms import Platform, collect_queue_key
+
+SQS_BATCH = 10
+SQS_MAX_DELAY_SECONDS = 900
+
+_CLAIM = text(
+    """
+    SELECT a.id, a.next_collect_at, a.cadence_minutes, a.last_collected_at, p.name AS platform
+    FROM accounts a
+    JOIN platforms p ON p.id = a.platform_id
+    JOIN users u ON u.id = a.user_id
+    WHERE a.status = 'active'
+      AND a.next_collect_at <= :now
+      AND u.erased_at IS NULL AND u.erasure_requested_at IS NULL
+      AND (
+        SELECT c.given FROM consents c
+        WHERE c.user_id = a.user_id AND c.purpose = 'metrics_collection'
+        ORDER BY c.created_at DESC, c.id DESC LIMIT 1
+      ) IS TRUE
+    ORDER BY a.next_collect_at, a.id
+    LIMIT :limit
+    FOR UPDATE OF a SKIP LOCKED
+    """
+)
+
+_ADVANCE = text(
+    """
+    UPDATE accounts
+    SET next_collect_at = CAST(:now AS timestamptz) + make_interval(mins => cadence_minutes),
+        last_enqueued_at = CAST(:now AS timestamptz), updated_at = CAST(:now AS timestamptz)
+    WHERE id = ANY(CAST(:ids AS bigint[]))
+    """
+)
+
+
+@dataclass
+class TickResult:
+    job_id: str
+    claimed: int = 0
+    enqueued: int = 0
+    failed: int = 0
+    by_queue: dict[str, int] = field(default_factory=dict)
+
+
+def job_id_for(tick_time: datetime) -> str:
+    """A stable id for one tick (the same scheduled time gives the same id)."""
+    return "tick-" + hashlib.sha256(tick_time.isoformat().encode()).hexdigest()[:16]
+
+
+def spread_delays(count: int, window_seconds: int) -> list[int]:
+    """Evenly spaced SQS delays (seconds) that spread ``count`` messages over the window."""
+    window = min(max(window_seconds, 0), SQS_MAX_DELAY_SECONDS)
+    if count <= 1 or window == 0:
+        return [0] * count
+    step = window / count
+    return [min(int(i * step), window) for i in range(count)]
+
+
+def claim_due(session: Session, now: datetime, limit: int) -> list[Any]:
+    return list(session.execute(_CLAIM, {"now": now, "limit": limit}))
+
+
+def _requests(rows: list[Any], job_id: str, now: datetime) -> list[CollectRequest]:
+    requests = []
+    for row in rows:
+        start = row.last_collected_at or (now - timedelta(minutes=row.cadence_minutes))
+        requests.append(
+            CollectRequest(
+                platform=Platform(row.platform),
+                account_id=row.id,
+                job_id=job_id,
+                window_start=min(start, now),
+                window_end=now,
+            )
+        )
+    return requests
+
+
+def send_requests(
+    sqs: Any, queue_urls: dict[str, str], requests: list[CollectRequest], window_seconds: int
+) -> set[int]:
+    """Send each request to its platform family's queue; returns account ids SQS refused."""
+    by_queue: dict[str, list[CollectRequest]] = defaultdict(list)
+    for request in requests:
+        by_queue[collect_queue_key(request.platform)].append(request)
+    refused: set[int] = set()
+    for key, queued in by_queue.items():
+        delays = spread_delays(len(queued), window_seconds)
+        for start in range(0, len(queued), SQS_BATCH):
+            chunk = queued[start : start + SQS_BATCH]
+            entries = [
+                {
+                    "Id": str(request.account_id),
+                    "MessageBody": request.model_dump_json(),
+                    "DelaySeconds": delays[start + offset],
+                    "MessageAttributes": {
+                        "job_id": {"DataType": "String", "StringValue": request.job_id},
+                        "platform": {"DataType": "String", "StringValue": request.platform.value},
+                    },
+                }
+                for offset, request in enumerate(chunk)
+            ]
+            try:
+                response = sqs.send_message_batch(QueueUrl=queue_urls[key], Entries=entries)
+            except Exception:
+                refused.update(request.account_id for request in chunk)
+                continue
+            refused.update(int(failure["Id"]) for failure in response.get("Failed", []))
+    return refused
+
+
+def run_tick(
+    sqs: Any,
+    queue_urls: dict[str, str],
+    *,
+    now: datetime,
+    page_size: int,
+    window_seconds: int,
+    max_pages: int = 100,
+) -> TickResult:
+    """Claim due accounts page by page, enqueue them, advance the ones SQS accepted.
+
+    Each page is one unit of work (committed after its messages were accepted), so row locks
+    are short and a crash loses at most one page's claims — never a message: an account whose
+    message was not accepted stays due for the next tick."""
+    result = TickResult(job_id=job_id_for(now))
+    for _ in range(max_pages):
+        with unit_of_work() as session:
+            rows = claim_due(session, now, page_size)
+            requests = _requests(rows, result.job_id, now)
+            refused = send_requests(sqs, queue_urls, requests, window_seconds)
+            accepted = [r.account_id for r in requests if r.account_id not in refused]
+            if accepted:
+                session.execute(_ADVANCE, {"now": now, "ids": accepted})
+        result.claimed += len(rows)
+        result.enqueued += len(accepted)
+        result.failed += len(refused)
+        for request in requests:
+            if request.account_id not in refused:
+                key = collect_queue_key(request.platform)
+                result.by_queue[key] = result.by_queue.get(key, 0) + 1
+        if refused or len(rows) < page_size:
+            break
+    return result
