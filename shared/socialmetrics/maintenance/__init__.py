@@ -1,0 +1,1 @@
+"""Daily upkeep: partitions ahead, retention, token refresh, pending erasures, pruning."""
