@@ -27,7 +27,9 @@ ROW_SQL = text(
 def _owner() -> Owner:
     with unit_of_work() as session:
         user = session.execute(
-            text("INSERT INTO users (name, email) VALUES ('bench', 'bench@example.com') RETURNING id")
+            text(
+                "INSERT INTO users (name, email) VALUES ('bench', 'bench@example.com') RETURNING id"
+            )
         ).scalar_one()
         account = session.execute(
             text(

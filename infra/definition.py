@@ -12,6 +12,19 @@ from dataclasses import dataclass, field
 PREFIX = "socialmetrics"
 MAX_RECEIVE_COUNT = 5
 VISIBILITY_FACTOR = 6  # queue visibility timeout >= 6 x the consumer's timeout
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to inspect and redrive
+RUNTIME = "python3.11"
+ARCHITECTURE = "arm64"
+LOG_RETENTION_DAYS = 30
+DATABASE_NAME = "socialmetrics"
+DATABASE_USER = "socialmetrics"
+POSTGRES_VERSION = "16"
+# Lambda code layout: the code asset holds ``functions/`` (rooted so that a handler string
+# "functions.api.handler.handler" imports as the module ``functions.api.handler``); the one
+# dependency layer holds ``python/`` = the pinned runtime set + the ``socialmetrics`` package.
+CODE_BUILD_DIR = ".local/build/code"
+LAYER_BUILD_DIR = ".local/build/layer"
+LAYER_REQUIREMENTS = "requirements/runtime.lock"
 
 
 @dataclass(frozen=True)
@@ -52,10 +65,21 @@ class Function:
     memory_mb: int = 512
     timeout_seconds: int = 30
     routes: tuple[Route, ...] = ()
-    touches_database: bool = True
-    decrypts_tokens: bool = False
+    touches_database: bool = True  # runs inside the VPC and gets DATABASE_URL (RDS Proxy)
+    decrypts_tokens: bool = False  # may kms:Decrypt / kms:GenerateDataKey with the token key
+    reads_app_secret: bool = True  # may read the app secret (JWT key, platform app secrets)
     sends_to: tuple[str, ...] = ()  # queue keys it may send to
     environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """Physical Lambda function name, e.g. ``socialmetrics-webhook-meta``."""
+        return f"{PREFIX}-{self.key.replace('_', '-')}"
+
+    @property
+    def logical_id(self) -> str:
+        """CloudFormation logical id, e.g. ``WebhookMetaFunction``."""
+        return f"{camel(self.key)}Function"
 
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -74,6 +98,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.scheduler.handler.handler",
         description="Picks due accounts and fans them out to the platform queues",
         timeout_seconds=120,
+        reads_app_secret=False,
         sends_to=("collect-x", "collect-meta", "collect-tiktok"),
     ),
     Function(
@@ -89,6 +114,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.ingest.handler.handler",
         description="Applies verified webhook deliveries to the database",
         timeout_seconds=60,
+        reads_app_secret=False,
     ),
     Function(
         key="maintenance",
@@ -102,6 +128,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.migrate.handler.handler",
         description="Runs Alembic migrations on deploy",
         timeout_seconds=300,
+        reads_app_secret=False,
     ),
     Function(
         key="webhook_meta",
@@ -149,14 +176,166 @@ SCHEDULES: tuple[Schedule, ...] = (
 
 KMS_KEY_ALIAS = f"alias/{PREFIX}-tokens"
 APP_SECRET_NAME = f"{PREFIX}/app"
+# Keys of the JSON app secret (the names ``socialmetrics.secrets.get_secret`` accepts). The
+# stack generates ``jwt_signing_key``; the platform secrets are set by the operator.
+APP_SECRET_KEYS = (
+    "jwt_signing_key",
+    "meta_app_secret",
+    "meta_verify_token",
+    "instagram_app_secret",
+    "x_consumer_secret",
+    "x_client_secret",
+    "tiktok_client_secret",
+)
+MIGRATE_FUNCTION = "migrate"  # run on every deploy that changes the migrations
+
+
+class UnknownKey(KeyError):
+    """A function, queue or schedule key that the definition does not have."""
+
+
+def camel(key: str) -> str:
+    """``"collect-x"`` / ``"webhook_meta"`` → ``"CollectX"`` / ``"WebhookMeta"``."""
+    return "".join(part.capitalize() for part in key.replace("-", "_").split("_"))
+
 
 def function(key: str) -> Function:
-    return next(f for f in FUNCTIONS if f.key == key)
+    for f in FUNCTIONS:
+        if f.key == key:
+            return f
+    raise UnknownKey(f"no function {key!r}; known: {', '.join(f.key for f in FUNCTIONS)}")
 
 
 def queue(key: str) -> Queue:
-    return next(q for q in QUEUES if q.key == key)
+    for q in QUEUES:
+        if q.key == key:
+            return q
+    raise UnknownKey(f"no queue {key!r}; known: {', '.join(q.key for q in QUEUES)}")
+
+
+def schedule(key: str) -> Schedule:
+    for s in SCHEDULES:
+        if s.key == key:
+            return s
+    raise UnknownKey(f"no schedule {key!r}; known: {', '.join(s.key for s in SCHEDULES)}")
 
 
 def visibility_timeout_seconds(q: Queue) -> int:
     return VISIBILITY_FACTOR * function(q.consumer).timeout_seconds
+
+
+def queues_consumed_by(function_key: str) -> tuple[Queue, ...]:
+    return tuple(q for q in QUEUES if q.consumer == function_key)
+
+
+def routes() -> tuple[tuple[Route, Function], ...]:
+    """Every HTTP route with the function behind it."""
+    return tuple((route, f) for f in FUNCTIONS for route in f.routes)
+
+
+def route_key(route: Route) -> str:
+    """API Gateway's route key: ``"GET /webhooks/meta"``, ``"ANY /{proxy+}"``."""
+    return f"{route.method} {route.path}"
+
+
+def _path_score(route: Route, path: str) -> tuple[int, int, int] | None:
+    """How specifically ``route`` matches ``path`` (None: no match), as API Gateway ranks it:
+    exact paths beat parameterised ones, which beat greedy ``{proxy+}`` paths."""
+    wanted = [part for part in route.path.split("/") if part]
+    given = [part for part in path.split("/") if part]
+    greedy = bool(wanted) and wanted[-1].endswith("+}")
+    if greedy:
+        fixed = wanted[:-1]
+        if len(given) <= len(fixed):
+            return None
+    else:
+        fixed = wanted
+        if len(given) != len(fixed):
+            return None
+    literal = 0
+    for want, got in zip(fixed, given, strict=False):
+        if want.startswith("{") and want.endswith("}"):
+            continue
+        if want != got:
+            return None
+        literal += 1
+    return (0 if greedy else 1, len(fixed), literal)
+
+
+def match_route(method: str, path: str) -> tuple[Route, Function] | None:
+    """The route API Gateway (HTTP API) would pick for ``method path``: the most specific path
+    wins, and for the same path an explicit method beats ``ANY``."""
+    method = method.upper()
+    best: tuple[tuple[int, int, int, int], Route, Function] | None = None
+    for route, f in routes():
+        if route.method not in ("ANY", method):
+            continue
+        score = _path_score(route, path)
+        if score is None:
+            continue
+        ranked = (*score, 0 if route.method == "ANY" else 1)
+        if best is None or ranked > best[0]:
+            best = (ranked, route, f)
+    return None if best is None else (best[1], best[2])
+
+
+def path_parameters(route: Route, path: str) -> dict[str, str]:
+    """``{proxy+}`` / ``{id}`` values of ``path`` under ``route`` (API Gateway's
+    ``pathParameters``)."""
+    wanted = [part for part in route.path.split("/") if part]
+    given = [part for part in path.split("/") if part]
+    params: dict[str, str] = {}
+    for index, want in enumerate(wanted):
+        if not (want.startswith("{") and want.endswith("}")):
+            continue
+        name = want[1:-1]
+        if name.endswith("+"):
+            rest = path.lstrip("/").split("/", index)
+            params[name[:-1]] = rest[index] if len(rest) > index else ""
+        elif index < len(given):
+            params[name] = given[index]
+    return params
+
+
+def schedule_input(s: Schedule) -> dict[str, object]:
+    """The payload EventBridge Scheduler hands the target (the schedule's ``Input``).
+
+    The ``<aws.scheduler.*>`` keywords are context attributes Scheduler fills in on every
+    invocation; the local ticks fill them in the same way. ``${AWS::...}`` are substituted by
+    CloudFormation (and by the local ticks with the local account and region).
+    """
+    return {
+        "version": "0",
+        "id": "<aws.scheduler.execution-id>",
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "${AWS::AccountId}",
+        "time": "<aws.scheduler.scheduled-time>",
+        "region": "${AWS::Region}",
+        "resources": ["<aws.scheduler.schedule-arn>"],
+        "detail": {
+            "schedule": s.key,
+            "attempt": "<aws.scheduler.attempt-number>",
+        },
+    }
+
+
+def environment(f: Function) -> dict[str, str]:
+    """Environment variables every deployed function gets (besides DATABASE_URL, which the
+    stack builds from the database secret for functions that touch the database)."""
+    env = {
+        "ENVIRONMENT": "prod",
+        "SERVICE_NAME": PREFIX,
+        "LOG_LEVEL": "INFO",
+        "POWERTOOLS_SERVICE_NAME": f.key,
+        "POWERTOOLS_METRICS_NAMESPACE": PREFIX,
+        "RESOURCE_PREFIX": PREFIX,
+        "KMS_KEY_ALIAS": KMS_KEY_ALIAS,
+        "TOKEN_KEY_PROVIDER": "kms",
+        "SECRETS_SOURCE": "secretsmanager",
+        "APP_SECRET_ID": APP_SECRET_NAME,
+    }
+    if f.touches_database:
+        env["DB_NULL_POOL"] = "true"  # RDS Proxy pools; the Lambda must not
+    env.update(f.environment)
+    return env

@@ -17,7 +17,9 @@ def _check_database() -> None:
     try:
         ping()
     except Exception as exc:
-        raise ServiceUnavailable("The database is unreachable.", checks={"database": "down"}) from exc
+        raise ServiceUnavailable(
+            "The database is unreachable.", checks={"database": "down"}
+        ) from exc
 
 
 def _check_aws() -> None:

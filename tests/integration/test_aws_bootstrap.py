@@ -19,9 +19,10 @@ def test_every_queue_has_a_dlq_with_redrive(aws_resources: local_aws.Resources) 
         redrive = json.loads(attributes["RedrivePolicy"])
         assert redrive["deadLetterTargetArn"].endswith(f"{queue.name}-dlq")
         assert int(redrive["maxReceiveCount"]) == definition.MAX_RECEIVE_COUNT
-        assert int(attributes["VisibilityTimeout"]) >= 6 * definition.function(
-            queue.consumer
-        ).timeout_seconds
+        assert (
+            int(attributes["VisibilityTimeout"])
+            >= 6 * definition.function(queue.consumer).timeout_seconds
+        )
 
 
 def test_bootstrap_is_idempotent(aws_resources: local_aws.Resources) -> None:

@@ -36,9 +36,7 @@ def test_unreachable_database_gives_503_problem(
 ) -> None:
     from functions.api.app import create_app
 
-    monkeypatch.setenv(
-        "DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
-    )
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere")
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "1")
     reset_process_state()
     try:

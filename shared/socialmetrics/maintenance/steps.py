@@ -15,7 +15,12 @@ from sqlalchemy import text
 
 from socialmetrics.config import Settings
 from socialmetrics.db.engine import unit_of_work
-from socialmetrics.db.metrics import add_months, drop_partitions_before, ensure_partitions, month_start
+from socialmetrics.db.metrics import (
+    add_months,
+    drop_partitions_before,
+    ensure_partitions,
+    month_start,
+)
 from socialmetrics.logging import logger
 
 
@@ -45,7 +50,7 @@ def drop_expired_metrics(settings: Settings, now: datetime) -> dict[str, Any]:
 
 def prune_webhook_events(settings: Settings, now: datetime) -> dict[str, Any]:
     """The dedupe ledger keeps ``WEBHOOK_EVENTS_RETENTION_DAYS``: platforms stop redelivering
-    long before (Meta ~36 h–7 days, TikTok 72 h), so older keys can no longer repeat."""
+    long before (Meta ~36 h to 7 days, TikTok 72 h), so older keys can no longer repeat."""
     cutoff = now - timedelta(days=settings.webhook_events_retention_days)
     with unit_of_work() as session:
         result = session.execute(

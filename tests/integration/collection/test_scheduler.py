@@ -136,7 +136,8 @@ def test_spread_delays_cover_the_window_within_sqs_limits() -> None:
     assert spread_delays(3, 0) == [0, 0, 0]
     delays = spread_delays(10, 900)
     assert delays == sorted(delays)
-    assert delays[0] == 0 and max(delays) < 900
+    assert delays[0] == 0
+    assert max(delays) < 900
     assert max(spread_delays(5, 5_000)) <= 900
 
 
