@@ -91,7 +91,7 @@ def clean_queues(aws_resources: local_aws.Resources) -> local_aws.Resources:
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[str]:
+def db(database_url: str) -> str:
     """A database emptied of everything but the seeded platforms before the test."""
     from sqlalchemy import text
 
@@ -99,7 +99,7 @@ def db(database_url: str) -> Iterator[str]:
 
     with get_engine().begin() as connection:
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-    yield database_url
+    return database_url
 
 
 @pytest.fixture

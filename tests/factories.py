@@ -62,6 +62,6 @@ def set_account(account_id: int, **values: object) -> None:
     assignments = ", ".join(f"{column} = :{column}" for column in values)
     with unit_of_work() as session:
         session.execute(
-            text(f"UPDATE accounts SET {assignments} WHERE id = :account_id"),  # noqa: S608
+            text(f"UPDATE accounts SET {assignments} WHERE id = :account_id"),
             {**values, "account_id": account_id},
         )

@@ -125,7 +125,7 @@ def throwaway_cluster(base_dir: Path, port: int | None = None) -> Iterator[Clust
     if data_dir.exists() and not (data_dir / "PG_VERSION").exists():
         shutil.rmtree(data_dir)
     base_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(base_dir, 0o755)
+    os.chmod(base_dir, 0o755)  # noqa: S103 - the postgres user must traverse it
     cluster = Cluster(data_dir=data_dir, port=port or free_port(), as_user=_cluster_user())
     cluster.start()
     try:

@@ -44,7 +44,7 @@ def empty_engine(pg_server: URL, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
 
 def test_upgrade_downgrade_upgrade_round_trip(empty_engine: Engine) -> None:
     migrate.upgrade(engine=empty_engine)
-    assert EXPECTED_TABLES <= set(inspect(empty_engine).get_table_names())
+    assert set(inspect(empty_engine).get_table_names()) >= EXPECTED_TABLES
     migrate.downgrade("base", engine=empty_engine)
     assert not EXPECTED_TABLES & set(inspect(empty_engine).get_table_names())
     migrate.upgrade(engine=empty_engine)

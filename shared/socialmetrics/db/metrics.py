@@ -8,7 +8,7 @@ pg8000's ``executemany`` would cost one round trip per row; this costs one per c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
