@@ -1,0 +1,1 @@
+"""Ingest Lambda: applies queued webhook deliveries."""

@@ -1,0 +1,1 @@
+"""Security core: envelope encryption of tokens, API keys and JWT access tokens."""

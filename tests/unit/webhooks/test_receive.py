@@ -1,0 +1,140 @@
+"""Receiver paths that never reach the queue: subscription checks, CRC, rejects, limits."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.webhook_meta.handler import handler as meta
+from functions.webhook_tiktok.handler import handler as tiktok
+from functions.webhook_x.handler import handler as x
+from socialmetrics.config import get_settings
+from tests.unit.webhooks.shapes import http_event
+
+META_SECRET, X_SECRET, VERIFY = "meta-unit-secret", "x-unit-secret", "verify-me"
+
+
+@pytest.fixture(autouse=True)
+def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("META_APP_SECRET", META_SECRET)
+    monkeypatch.setenv("META_VERIFY_TOKEN", VERIFY)
+    monkeypatch.setenv("X_CONSUMER_SECRET", X_SECRET)
+    monkeypatch.setenv("WEBHOOK_MAX_BODY_BYTES", "2048")
+    monkeypatch.setenv("SECRETS_SOURCE", "env")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _problem(response: dict[str, Any], status: int) -> dict[str, Any]:
+    assert response["statusCode"] == status
+    assert response["headers"]["content-type"] == "application/problem+json"
+    body: dict[str, Any] = json.loads(response["body"])
+    assert body["status"] == status
+    return body
+
+
+def test_meta_subscription_check_echoes_the_challenge() -> None:
+    query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"}
+    response = meta(http_event("GET", "/webhooks/meta", query=query), None)
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"] == "text/plain"
+    assert response["body"] == "1158201444"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
+        {"hub.mode": "subscribe", "hub.challenge": "1"},
+        {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY, "hub.challenge": "1"},
+        {},
+    ],
+)
+def test_meta_subscription_check_refuses_a_wrong_token(query: dict[str, str]) -> None:
+    response = meta(http_event("GET", "/webhooks/meta", query=query), None)
+    assert response["body"] != "1"
+    _problem(response, 403)
+
+
+def test_meta_subscription_without_challenge_is_a_bad_request() -> None:
+    query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY}
+    _problem(meta(http_event("GET", "/webhooks/meta", query=query), None), 400)
+
+
+def test_x_crc_response_is_exact() -> None:
+    token = "crc-token-ÿ-42"
+    response = x(http_event("GET", "/webhooks/x", query={"crc_token": token}), None)
+    digest = hmac.new(X_SECRET.encode(), token.encode(), hashlib.sha256).digest()
+    assert response["statusCode"] == 200
+    assert response["headers"]["content-type"] == "application/json"
+    assert json.loads(response["body"]) == {
+        "response_token": "sha256=" + base64.b64encode(digest).decode()
+    }
+
+
+def test_x_crc_without_token_is_a_bad_request() -> None:
+    _problem(x(http_event("GET", "/webhooks/x"), None), 400)
+
+
+def test_unsupported_methods_are_405_with_allow() -> None:
+    response = tiktok(http_event("GET", "/webhooks/tiktok"), None)
+    _problem(response, 405)
+    assert response["headers"]["allow"] == "POST"
+    assert meta(http_event("PUT", "/webhooks/meta", body=b"{}"), None)["statusCode"] == 405
+    assert x(http_event("DELETE", "/webhooks/x"), None)["statusCode"] == 405
+
+
+def test_oversized_bodies_are_413() -> None:
+    body = b'{"object":"page","entry":[]}' + b" " * 3000
+    _problem(meta(http_event("POST", "/webhooks/meta", body=body), None), 413)
+    encoded = http_event("POST", "/webhooks/meta", body=body, base64_body=True)
+    del encoded["headers"]["content-length"]
+    _problem(meta(encoded, None), 413)
+    plain = http_event("POST", "/webhooks/x", body=body)
+    del plain["headers"]["content-length"]
+    _problem(x(plain, None), 413)
+
+
+def test_invalid_base64_is_a_bad_request() -> None:
+    event = http_event("POST", "/webhooks/meta", body=b"{}")
+    event.update(body="***not base64***", isBase64Encoded=True)
+    _problem(meta(event, None), 400)
+
+
+def test_unsigned_post_is_401_with_a_problem_and_request_id() -> None:
+    event = http_event("POST", "/webhooks/meta", body=b'{"object":"page","entry":[]}')
+    body = _problem(meta(event, None), 401)
+    assert body["instance"] == "/webhooks/meta"
+    assert body["request_id"] == event["requestContext"]["requestId"]
+    assert "X-Hub-Signature-256" in body["detail"]
+
+
+def test_receivers_import_neither_fastapi_nor_the_orm() -> None:
+    code = (
+        "import sys\n"
+        "import functions.webhook_meta.handler, functions.webhook_x.handler\n"
+        "import functions.webhook_tiktok.handler\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette')"
+        " or m.startswith('sqlalchemy.orm') or m.startswith('socialmetrics.db')]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert result.returncode == 0, result.stderr
