@@ -40,6 +40,10 @@ def queue_name(key: str) -> str:
 
 @cache
 def queue_url(key: str) -> str:
+    """The URL of queue ``key``: from ``QUEUE_URLS`` when the stack set it, else by name."""
+    configured = get_settings().queue_urls.get(key)
+    if configured:
+        return configured
     url: str = client("sqs").get_queue_url(QueueName=queue_name(key))["QueueUrl"]
     return url
 

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     local_master_key: SecretStr = SecretStr(DEV_LOCAL_MASTER_KEY)
     secrets_source: Literal["env", "secretsmanager"] = "env"
     app_secret_id: str = "socialmetrics/app"  # noqa: S105
+    # Deployed stacks pass queue URLs ({"events": "https://sqs…"}) so no GetQueueUrl call
+    # is needed on a cold start; otherwise URLs are looked up by name once per process.
+    queue_urls: dict[str, str] = Field(default_factory=dict)
 
     # --- API authentication ------------------------------------------------------------------
     jwt_signing_key: SecretStr = SecretStr(DEV_SECRET)
@@ -100,6 +103,7 @@ class Settings(BaseSettings):
     scheduler_window_seconds: int = Field(default=900, ge=0, le=900)
     scheduler_page_size: int = Field(default=500, ge=1, le=10_000)
     token_refresh_margin_seconds: int = Field(default=1_800, ge=0)
+    collect_retry_base_seconds: int = Field(default=30, ge=0, le=900)
 
     # --- webhooks --------------------------------------------------------------------------
     webhook_max_body_bytes: int = Field(default=262_144, ge=1_024)

@@ -54,3 +54,21 @@ def test_secrets_come_from_secrets_manager(
         monkeypatch.undo()
         reset_process_state()
     assert value == get_settings().meta_verify_token.get_secret_value()
+
+
+def test_configured_queue_urls_skip_the_lookup(
+    aws_resources: local_aws.Resources, monkeypatch: object
+) -> None:
+    import pytest
+
+    from tests.support import reset_process_state
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("QUEUE_URLS", json.dumps({"events": "https://sqs.example/123/custom"}))
+    reset_process_state()
+    try:
+        assert queue_url("events") == "https://sqs.example/123/custom"
+        assert queue_url("collect-x") == aws_resources.queue_urls["collect-x"]
+    finally:
+        monkeypatch.undo()
+        reset_process_state()
