@@ -1,0 +1,25 @@
+"""The normalised metric catalog: vocabulary, provider mappings and the deprecation map."""
+
+from socialmetrics.catalog.deprecations import (
+    DEPRECATIONS,
+    Deprecation,
+    RawMetric,
+    Switch,
+    describe,
+    switches,
+)
+from socialmetrics.catalog.mappings import MAPPINGS, Level, normalise
+from socialmetrics.catalog.vocabulary import METRICS
+
+__all__ = [
+    "DEPRECATIONS",
+    "MAPPINGS",
+    "METRICS",
+    "Deprecation",
+    "Level",
+    "RawMetric",
+    "Switch",
+    "describe",
+    "normalise",
+    "switches",
+]

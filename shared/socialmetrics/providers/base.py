@@ -1,0 +1,318 @@
+"""The small shared base every platform client stands on.
+
+- One ``httpx.AsyncClient`` per operation, with the settings' timeout on every call and an
+  injectable ``transport`` (tests and the sandbox stand in by configuration alone).
+- ``tenacity`` retries with exponential backoff and jitter, bounded by
+  ``provider_max_attempts``, for :class:`~socialmetrics.providers.errors.Transient` failures
+  only (5xx, timeouts, connection errors, malformed bodies). Auth, permission, rate-limit and
+  request errors surface at once.
+- Each platform client supplies two hooks: ``_usage`` (rate-limit headers → snapshot) and
+  ``_error`` (status + body → typed error, or ``None`` for success).
+- :class:`PointSink` turns raw provider values into :class:`MetricPoint` through the catalog;
+  a value that is missing or not a number produces no point at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from pydantic import SecretStr
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from socialmetrics.catalog import normalise
+from socialmetrics.config import Settings
+from socialmetrics.platforms import Platform
+from socialmetrics.points import MetricPoint, ObjectType, Period
+from socialmetrics.providers.errors import (
+    MalformedResponse,
+    ProviderError,
+    Transient,
+    scrub,
+)
+from socialmetrics.providers.rate_limits import UsageSnapshot, tightest
+from socialmetrics.providers.types import RotateCallback, TokenGrant
+
+if TYPE_CHECKING:
+    from socialmetrics.secrets import SecretName
+
+USER_AGENT = "socialmetrics/0.1 (+https://socialmetrics.dev)"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def expiry(now: datetime, seconds: object) -> datetime | None:
+    """``now + seconds`` from a token response's ``expires_in``; ``None`` when absent or 0."""
+    if isinstance(seconds, str) and seconds.isdigit():
+        seconds = int(seconds)
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
+        return now + timedelta(seconds=float(seconds))
+    return None
+
+
+def number(value: object) -> Decimal | None:
+    """A provider value as a Decimal, or ``None`` if it is absent or not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | str):
+        try:
+            parsed = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return parsed if parsed.is_finite() else None
+    return None
+
+
+class Session:
+    """One operation's HTTP session: retries, error mapping, usage and call counting."""
+
+    def __init__(self, client: BaseClient, http: httpx.AsyncClient, secrets: Iterable[str]) -> None:
+        self._client = client
+        self._http = http
+        self.secrets = [s for s in secrets if s]
+        self.snapshots: list[UsageSnapshot] = []
+        self.calls = 0
+
+    @property
+    def usage(self) -> UsageSnapshot | None:
+        return tightest(self.snapshots)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Send with retries for transient failures; return the decoded JSON body."""
+        settings = self._client.settings
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.provider_max_attempts),
+            wait=wait_exponential_jitter(
+                multiplier=settings.provider_backoff_min_seconds,
+                max=settings.provider_backoff_max_seconds,
+                jitter=settings.provider_backoff_min_seconds,
+            ),
+            retry=retry_if_exception(lambda exc: isinstance(exc, Transient)),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._once(method, url, params, data, json_body, headers)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _once(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        data: Mapping[str, Any] | None,
+        json_body: Any,
+        headers: Mapping[str, str] | None,
+    ) -> Any:
+        platform = self._client.platform.value
+        self.calls += 1
+        try:
+            response = await self._http.request(
+                method, url, params=params, data=data, json=json_body, headers=headers
+            )
+        except httpx.TimeoutException:
+            raise Transient(
+                f"{method} {self._path(url)} timed out", platform=platform, code="timeout"
+            ) from None
+        except httpx.TransportError as exc:
+            raise Transient(
+                scrub(f"{method} {self._path(url)} failed: {type(exc).__name__}", self.secrets),
+                platform=platform,
+                code="connection",
+            ) from None
+        now = utcnow()
+        snapshot = self._client._usage(response.headers, now)
+        if snapshot is not None:
+            self.snapshots.append(snapshot)
+        payload: Any = None
+        decoded = True
+        try:
+            payload = response.json() if response.content else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            decoded = False
+        error = self._client._error(response, payload if decoded else None, now)
+        if error is not None:
+            error.message = scrub(error.message, self.secrets)
+            raise error
+        if not decoded or not isinstance(payload, dict):
+            raise MalformedResponse(
+                f"{method} {self._path(url)} returned a body that is not a JSON object",
+                platform=platform,
+                status=response.status_code,
+            )
+        return payload
+
+    @staticmethod
+    def _path(url: str) -> str:
+        """The path only: query strings may carry tokens."""
+        return httpx.URL(url).path
+
+
+class BaseClient:
+    """Shared plumbing; subclasses set ``platform`` and implement the two hooks."""
+
+    platform: Platform
+    supports_refresh: bool = True
+
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
+
+    @asynccontextmanager
+    async def session(self, *secrets: str) -> AsyncIterator[Session]:
+        async with httpx.AsyncClient(
+            transport=self.transport,
+            timeout=httpx.Timeout(self.settings.provider_timeout_seconds),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        ) as http:
+            yield Session(self, http, secrets)
+
+    # --- hooks ------------------------------------------------------------------------------
+    def _usage(self, headers: httpx.Headers, now: datetime) -> UsageSnapshot | None:
+        return None
+
+    def _error(self, response: httpx.Response, payload: Any, now: datetime) -> ProviderError | None:
+        raise NotImplementedError
+
+    # --- helpers ----------------------------------------------------------------------------
+    def secret(self, name: SecretName) -> str:
+        """An app secret: from these settings locally, from Secrets Manager when configured."""
+        if self.settings.secrets_source == "env":
+            value: SecretStr = getattr(self.settings, name)
+            return value.get_secret_value()
+        from socialmetrics.secrets import get_secret
+
+        return get_secret(name).get_secret_value()
+
+    def _fallback_error(self, response: httpx.Response, message: str) -> ProviderError:
+        """Status-only mapping for bodies that carry no platform error code."""
+        from socialmetrics.providers import errors
+
+        status = response.status_code
+        kind: type[ProviderError]
+        if status >= 500:
+            kind = errors.Transient
+        elif status == 401:
+            kind = errors.AuthExpired
+        elif status == 403:
+            kind = errors.PermissionDenied
+        elif status == 404:
+            kind = errors.NotFound
+        else:
+            kind = errors.ProviderError
+        return kind(message, platform=self.platform.value, status=status)
+
+    @staticmethod
+    async def _rotated(grant: TokenGrant, on_rotate: RotateCallback | None) -> TokenGrant:
+        """Hand a fresh grant to the caller's persistence hook before anyone uses it."""
+        if on_rotate is not None:
+            await on_rotate(grant)
+        return grant
+
+
+@dataclass(slots=True)
+class PointSink:
+    """Collects normalised points for one collection run."""
+
+    platform: Platform
+    api_version: str
+    fetched_at: datetime
+    points: list[MetricPoint] = field(default_factory=list)
+
+    def add(
+        self,
+        raw_name: str,
+        value: object,
+        *,
+        object_type: ObjectType = "account",
+        object_id: str = "",
+        period: Period = "snapshot",
+        collected_at: datetime | None = None,
+    ) -> MetricPoint | None:
+        """Add a point if the raw name is catalogued and the value is a number."""
+        metric = normalise(self.platform, object_type, raw_name)
+        parsed = number(value)
+        if metric is None or parsed is None:
+            return None
+        point = MetricPoint(
+            metric_type=metric,
+            value=parsed,
+            collected_at=collected_at or self.fetched_at,
+            object_type=object_type,
+            object_id=object_id,
+            period=period,
+            source="poll",
+            raw_name=raw_name,
+            api_version=self.api_version,
+            fetched_at=self.fetched_at,
+        )
+        self.points.append(point)
+        return point
+
+    def add_all(
+        self,
+        values: Mapping[str, object],
+        *,
+        object_type: ObjectType = "account",
+        object_id: str = "",
+        period: Period = "snapshot",
+        collected_at: datetime | None = None,
+        skip: Iterable[str] = (),
+    ) -> None:
+        skipped = set(skip)
+        for raw_name, value in values.items():
+            if raw_name not in skipped:
+                self.add(
+                    raw_name,
+                    value,
+                    object_type=object_type,
+                    object_id=object_id,
+                    period=period,
+                    collected_at=collected_at,
+                )
+
+
+def grant_from(body: dict[str, Any], now: datetime, scope_sep: str = " ") -> TokenGrant:
+    """A :class:`TokenGrant` from an OAuth token response (expiries read, never assumed)."""
+    access = body.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise MalformedResponse("token response without access_token")
+    refresh = body.get("refresh_token")
+    scope = body.get("scope") or ""
+    return TokenGrant(
+        access_token=SecretStr(access),
+        refresh_token=SecretStr(refresh) if isinstance(refresh, str) and refresh else None,
+        expires_at=expiry(now, body.get("expires_in")),
+        refresh_expires_at=expiry(now, body.get("refresh_expires_in")),
+        scopes=tuple(s for s in str(scope).replace(",", scope_sep).split(scope_sep) if s),
+        token_type=str(body.get("token_type") or "bearer"),
+    )

@@ -1,0 +1,208 @@
+"""Shared Graph API mechanics for Facebook Pages, Instagram and WhatsApp.
+
+- Error envelope ``{"error":{"message","type","code","error_subcode","is_transient",…}}`` →
+  the typed tree (190 → AuthExpired; 10/200-299 → PermissionDenied; 4/17/32/341/613/80001-80014
+  → RateLimited with the ``X-Business-Use-Case-Usage`` regain time; 100 + "metric" →
+  MetricUnavailable; 100/33 → NotFound; 1/2/is_transient/5xx → Transient).
+- Cursor pagination (``paging.cursors.after`` while ``paging.next`` is present), bounded.
+- Insights asked for in small groups: an invalid metric (#100) fails only its group, which is
+  then split so every other metric still arrives and only the culprit is reported unavailable.
+- Long-lived token exchange (``fb_exchange_token``) and Page tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from socialmetrics.providers import errors
+from socialmetrics.providers.base import BaseClient, Session, grant_from, utcnow
+from socialmetrics.providers.rate_limits import UsageSnapshot, meta_reset_at, meta_usage
+from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
+
+INSIGHTS_GROUP = 3  # metrics per insights request
+THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
+AUTH_CODES = frozenset({102, 190})
+
+
+def meta_error(
+    platform: str, status: int, payload: Any, headers: httpx.Headers, now: datetime
+) -> errors.ProviderError | None:
+    """Map a Graph error envelope to the typed tree; ``None`` when there is no error."""
+    body = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(body, dict):
+        return None
+    code = body.get("code")
+    subcode = body.get("error_subcode")
+    message = str(body.get("message") or f"Graph error {code}")
+    kw: dict[str, Any] = {"platform": platform, "status": status, "code": code}
+    if code in THROTTLE_CODES:
+        return errors.RateLimited(message, reset_at=meta_reset_at(headers, now, platform), **kw)
+    if code in AUTH_CODES:
+        return errors.AuthExpired(message, **kw)
+    if code == 10 or (isinstance(code, int) and 200 <= code <= 299) or code == 368:
+        return errors.PermissionDenied(message, **kw)
+    if code == 100 and subcode == 33:
+        return errors.NotFound(message, **kw)
+    if code == 100 and "metric" in message.lower():
+        return errors.MetricUnavailable(message, **kw)
+    if code in (1, 2) or body.get("is_transient") is True or status >= 500:
+        return errors.Transient(message, **kw)
+    if status == 404:
+        return errors.NotFound(message, **kw)
+    return errors.ProviderError(message, **kw)
+
+
+class GraphClient(BaseClient):
+    """Base for the three Meta clients (graph.facebook.com or graph.instagram.com)."""
+
+    page_size = 25
+
+    @property
+    def api_version(self) -> str:
+        return self.settings.graph_api_version
+
+    def graph_url(self, path: str) -> str:
+        base = self.settings.graph_api_base_url.rstrip("/")
+        return f"{base}/{self.api_version}/{path.lstrip('/')}"
+
+    def _usage(self, headers: httpx.Headers, now: datetime) -> UsageSnapshot | None:
+        return meta_usage(headers, now, self.platform.value)
+
+    def _error(
+        self, response: httpx.Response, payload: Any, now: datetime
+    ) -> errors.ProviderError | None:
+        mapped = meta_error(
+            self.platform.value, response.status_code, payload, response.headers, now
+        )
+        if mapped is not None:
+            return mapped
+        if response.status_code >= 400:
+            return self._fallback_error(response, f"HTTP {response.status_code}")
+        return None
+
+    async def paged(
+        self,
+        session: Session,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        stop: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a cursor-paged edge, until ``stop(item)`` or the page bound."""
+        query = {**params, "limit": self.page_size}
+        items: list[dict[str, Any]] = []
+        for _ in range(self.settings.provider_max_pages):
+            page = await session.request("GET", url, params=query, headers=headers)
+            for item in page.get("data") or []:
+                if not isinstance(item, dict):
+                    continue
+                if stop is not None and stop(item):
+                    return items
+                items.append(item)
+            paging = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                break
+            query["after"] = after
+        return items
+
+    async def insights(
+        self,
+        session: Session,
+        url: str,
+        metrics: list[str],
+        params: dict[str, Any],
+        headers: dict[str, str],
+        unavailable: list[str],
+        label: str = "",
+    ) -> list[dict[str, Any]]:
+        """Insight entries for ``metrics``, asked in groups; refused names go to ``unavailable``."""
+        entries: list[dict[str, Any]] = []
+        groups = [metrics[i : i + INSIGHTS_GROUP] for i in range(0, len(metrics), INSIGHTS_GROUP)]
+        while groups:
+            group = groups.pop(0)
+            try:
+                body = await session.request(
+                    "GET", url, params={**params, "metric": ",".join(group)}, headers=headers
+                )
+            except (errors.MetricUnavailable, errors.PermissionDenied):
+                # One refused name fails its whole group: split it, keep the others.
+                if len(group) > 1:
+                    groups[:0] = [[name] for name in group]
+                else:
+                    unavailable.append(f"{label}{group[0]}")
+                continue
+            entries += [e for e in body.get("data") or [] if isinstance(e, dict)]
+        return entries
+
+    async def exchange(
+        self, credentials: Credentials, on_rotate: RotateCallback | None = None
+    ) -> TokenGrant:
+        """Trade the current user token for a fresh long-lived one (about 60 days)."""
+        token = credentials.access_token.get_secret_value()
+        secret = self.secret("meta_app_secret")
+        async with self.session(token, secret) as session:
+            body = await session.request(
+                "GET",
+                self.graph_url("oauth/access_token"),
+                params={
+                    "grant_type": "fb_exchange_token",
+                    "client_id": self.settings.meta_app_id,
+                    "client_secret": secret,
+                    "fb_exchange_token": token,
+                },
+            )
+        return await self._rotated(grant_from(body, utcnow()), on_rotate)
+
+    async def page_token(self, user_credentials: Credentials, page_id: str) -> TokenGrant:
+        """A Page token (never expires) from a long-lived user token via ``GET /{page-id}``."""
+        token = user_credentials.access_token.get_secret_value()
+        async with self.session(token) as session:
+            body = await session.request(
+                "GET",
+                self.graph_url(page_id),
+                params={"fields": "access_token"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        return grant_from(body, utcnow())
+
+
+def insight_value(entry: dict[str, Any]) -> object:
+    """The single value of a lifetime / total_value insight entry."""
+    total = entry.get("total_value")
+    if isinstance(total, dict):
+        return total.get("value")
+    values = entry.get("values") or []
+    return values[-1].get("value") if values and isinstance(values[-1], dict) else None
+
+
+def parse_graph_time(value: object) -> datetime | None:
+    """Graph times: ``2026-03-02T08:00:00+0000`` (or ISO with a colon)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+
+
+def day_window(
+    cursor: dict[str, Any], key: str, now: datetime, lookback_days: int, lag_days: int = 2
+) -> tuple[datetime, datetime]:
+    """``[since, until)`` in whole UTC days: from the cursor (minus a lag re-read) to today."""
+    from datetime import UTC, timedelta
+
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    earliest = today - timedelta(days=lookback_days)
+    since = earliest
+    previous = cursor.get(key)
+    if isinstance(previous, int | float) and not isinstance(previous, bool):
+        since = max(earliest, datetime.fromtimestamp(previous, UTC) - timedelta(days=lag_days))
+    return since, today

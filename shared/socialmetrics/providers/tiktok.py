@@ -1,0 +1,175 @@
+"""TikTok Display API v2: the creator's profile counters and public videos.
+
+``/v2/user/info/`` (GET), ``/v2/video/list/`` (POST, ``cursor`` + ``has_more``, ≤20 per page),
+``/v2/video/query/`` (POST, ≤20 ids) to re-poll known recent videos; OAuth refresh with
+rotating refresh tokens (``/v2/oauth/token/``). Every response carries
+``error:{code,message,log_id}``; ``code == "ok"`` is success. No rate-limit headers exist: a
+429 with ``rate_limit_exceeded`` means come back after the one-minute window.
+Cursor: ``{"newest_create_time": <unix>, "recent_ids": ["…"]}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from socialmetrics.platforms import Platform
+from socialmetrics.providers import errors
+from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
+from socialmetrics.providers.rate_limits import TIKTOK_WINDOW, retry_after
+from socialmetrics.providers.types import (
+    AccountRef,
+    CollectResult,
+    Credentials,
+    RotateCallback,
+    TokenGrant,
+)
+
+API_VERSION = "v2"
+USER_FIELDS = "open_id,display_name,follower_count,following_count,likes_count,video_count"
+VIDEO_FIELDS = "id,create_time,title,view_count,like_count,comment_count,share_count"
+QUERY_BATCH = 20
+
+
+class TikTokClient(BaseClient):
+    platform = Platform.TIKTOK
+    supports_refresh = True
+    page_size = 20  # max_count: 1..20
+
+    def _url(self, path: str) -> str:
+        return f"{self.settings.tiktok_api_base_url.rstrip('/')}{path}"
+
+    def _error(
+        self, response: httpx.Response, payload: Any, now: datetime
+    ) -> errors.ProviderError | None:
+        status = response.status_code
+        body = payload if isinstance(payload, dict) else {}
+        error = body.get("error")
+        platform = self.platform.value
+        if isinstance(error, str):  # OAuth shape {"error","error_description","log_id"}
+            message = str(body.get("error_description") or error)
+            kind = errors.AuthExpired if error == "invalid_grant" else errors.ProviderError
+            return kind(message, platform=platform, status=status, code=error)
+        code = error.get("code") if isinstance(error, dict) else None
+        message = (
+            str((error or {}).get("message") or f"HTTP {status}")
+            if isinstance(error, dict)
+            else f"HTTP {status}"
+        )
+        if status == 429 or code == "rate_limit_exceeded":
+            return errors.RateLimited(
+                message,
+                reset_at=retry_after(response.headers, now) or now + TIKTOK_WINDOW,
+                platform=platform,
+                status=status,
+                code=code or "rate_limit_exceeded",
+            )
+        if code == "access_token_invalid":
+            return errors.AuthExpired(message, platform=platform, status=status, code=code)
+        if code in ("scope_not_authorized", "scope_permission_missed"):
+            return errors.PermissionDenied(message, platform=platform, status=status, code=code)
+        if code == "internal_error":
+            return errors.Transient(message, platform=platform, status=status, code=code)
+        if status >= 400:
+            return self._fallback_error(response, message)
+        if code not in (None, "ok"):
+            return errors.ProviderError(message, platform=platform, status=status, code=code)
+        return None
+
+    async def collect(
+        self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
+    ) -> CollectResult:
+        token = credentials.access_token.get_secret_value()
+        headers = {"Authorization": f"Bearer {token}"}
+        now = self.clock()
+        sink = PointSink(self.platform, API_VERSION, now)
+        async with self.session(token) as session:
+            body = await session.request(
+                "GET",
+                self._url("/v2/user/info/"),
+                params={"fields": USER_FIELDS},
+                headers=headers,
+            )
+            user = (body.get("data") or {}).get("user")
+            if not isinstance(user, dict):
+                raise errors.MalformedResponse("user info without data.user", platform="TikTok")
+            sink.add_all(user)
+            cutoff = int((now - timedelta(days=self.settings.provider_lookback_days)).timestamp())
+            videos = await self._list(session, headers, cutoff)
+            seen = {v["id"] for v in videos}
+            stale = [str(i) for i in cursor.get("recent_ids", []) if str(i) not in seen]
+            for i in range(0, len(stale), QUERY_BATCH):
+                videos += await self._query(session, headers, stale[i : i + QUERY_BATCH])
+            for video in videos:
+                sink.add_all(video, object_type="video", object_id=video["id"], period="lifetime")
+            times = [v["create_time"] for v in videos if isinstance(v.get("create_time"), int)]
+            recent = [v["id"] for v in videos if (v.get("create_time") or 0) >= cutoff]
+            new_cursor: dict[str, Any] = {"recent_ids": recent[:100]}
+            newest = max([*times, int(cursor.get("newest_create_time") or 0)])
+            if newest:
+                new_cursor["newest_create_time"] = newest
+            return CollectResult(sink.points, new_cursor, [], session.usage, session.calls)
+
+    async def _list(
+        self, session: Session, headers: dict[str, str], cutoff: int
+    ) -> list[dict[str, Any]]:
+        videos: list[dict[str, Any]] = []
+        body: dict[str, Any] = {"max_count": self.page_size}
+        for _ in range(self.settings.provider_max_pages):
+            page = await session.request(
+                "POST",
+                self._url("/v2/video/list/"),
+                params={"fields": VIDEO_FIELDS},
+                json_body=body,
+                headers=headers,
+            )
+            data = page.get("data") or {}
+            for video in data.get("videos") or []:
+                if not isinstance(video, dict) or "id" not in video:
+                    continue
+                if (video.get("create_time") or 0) < cutoff:
+                    return videos
+                videos.append({**video, "id": str(video["id"])})
+            if not data.get("has_more") or data.get("cursor") is None:
+                break
+            body["cursor"] = data["cursor"]
+        return videos
+
+    async def _query(
+        self, session: Session, headers: dict[str, str], ids: list[str]
+    ) -> list[dict[str, Any]]:
+        page = await session.request(
+            "POST",
+            self._url("/v2/video/query/"),
+            params={"fields": VIDEO_FIELDS},
+            json_body={"filters": {"video_ids": ids}},
+            headers=headers,
+        )
+        return [
+            {**v, "id": str(v["id"])}
+            for v in (page.get("data") or {}).get("videos") or []
+            if isinstance(v, dict) and "id" in v
+        ]
+
+    async def refresh(
+        self, credentials: Credentials, on_rotate: RotateCallback | None = None
+    ) -> TokenGrant:
+        """Rotating refresh: the old refresh token stops working once this returns."""
+        if credentials.refresh_token is None:
+            raise errors.AuthExpired("no refresh token", platform=self.platform.value)
+        refresh_token = credentials.refresh_token.get_secret_value()
+        secret = self.secret("tiktok_client_secret")
+        async with self.session(refresh_token, secret) as session:
+            body = await session.request(
+                "POST",
+                self._url("/v2/oauth/token/"),
+                data={
+                    "client_key": self.settings.tiktok_client_key,
+                    "client_secret": secret,
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                },
+            )
+        return await self._rotated(grant_from(body, utcnow(), scope_sep=","), on_rotate)

@@ -1,0 +1,91 @@
+"""The values that cross the provider boundary: what the collector passes in and gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import SecretStr
+
+from socialmetrics.platforms import Platform
+from socialmetrics.points import MetricPoint
+from socialmetrics.providers.rate_limits import UsageSnapshot
+
+InstagramLogin = Literal["facebook", "instagram"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """The account to collect: its id on the platform.
+
+    ``platform_user_id`` is the X user id, the Facebook Page id, the Instagram professional
+    account id, the WhatsApp Business Account (WABA) id, or the TikTok ``open_id``.
+    ``login`` picks the Instagram host: ``"facebook"`` (graph.facebook.com, Facebook Login) or
+    ``"instagram"`` (graph.instagram.com, Instagram Login). ``None`` = infer from the token
+    (Instagram-Login tokens start with ``IG``).
+    """
+
+    platform_user_id: str
+    login: InstagramLogin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A decrypted token pair. ``repr`` masks both tokens (they are ``SecretStr``)."""
+
+    access_token: SecretStr
+    refresh_token: SecretStr | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenGrant:
+    """A token issued by a platform; expiries come from the response, never assumed."""
+
+    access_token: SecretStr
+    refresh_token: SecretStr | None
+    expires_at: datetime | None
+    refresh_expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+    def as_credentials(self) -> Credentials:
+        return Credentials(self.access_token, self.refresh_token, self.expires_at)
+
+
+RotateCallback = Callable[[TokenGrant], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class CollectResult:
+    """What one collection produced.
+
+    ``points``: normalised points (absent metrics are simply missing, never 0).
+    ``cursor``: the new incremental sync cursor; pass it back unchanged next time.
+    ``unavailable``: raw metric names the platform refused (invalid metric, permission gap).
+    ``usage``: the tightest rate-limit snapshot seen during the collection.
+    ``calls``: how many HTTP requests the collection made.
+    """
+
+    points: list[MetricPoint] = field(default_factory=list)
+    cursor: dict[str, Any] = field(default_factory=dict)
+    unavailable: list[str] = field(default_factory=list)
+    usage: UsageSnapshot | None = None
+    calls: int = 0
+
+
+class PlatformClient(Protocol):
+    """The uniform interface every platform client offers the collector."""
+
+    platform: Platform
+    supports_refresh: bool
+
+    async def collect(
+        self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
+    ) -> CollectResult: ...
+
+    async def refresh(
+        self, credentials: Credentials, on_rotate: RotateCallback | None = None
+    ) -> TokenGrant: ...

@@ -1,0 +1,245 @@
+"""X API v2: account counters, the account's posts (paged, incremental by ``since_id``),
+re-polling of recent posts, and OAuth 2.0 refresh with rotating single-use refresh tokens.
+
+Cursor: ``{"since_id": "<newest post id seen>", "recent_ids": ["<post id>", …]}`` — posts
+created within ``provider_lookback_days`` (≤100) are re-polled through ``GET /2/tweets``.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from socialmetrics.platforms import Platform
+from socialmetrics.providers import errors
+from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
+from socialmetrics.providers.rate_limits import UsageSnapshot, retry_after, x_usage
+from socialmetrics.providers.types import (
+    AccountRef,
+    CollectResult,
+    Credentials,
+    RotateCallback,
+    TokenGrant,
+)
+
+API_VERSION = "2"
+USER_FIELDS = "public_metrics,created_at"
+TWEET_FIELDS = "created_at,public_metrics,non_public_metrics,organic_metrics"
+MEDIA_FIELDS = "public_metrics"
+LOOKUP_BATCH = 100  # GET /2/tweets takes at most 100 ids
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class XClient(BaseClient):
+    platform = Platform.X
+    supports_refresh = True
+    page_size = 100  # max_results: 5..100
+
+    # --- hooks ------------------------------------------------------------------------------
+    def _usage(self, headers: httpx.Headers, now: datetime) -> UsageSnapshot | None:
+        return x_usage(headers, now)
+
+    def _error(
+        self, response: httpx.Response, payload: Any, now: datetime
+    ) -> errors.ProviderError | None:
+        status = response.status_code
+        if status < 400:
+            return None
+        body = payload if isinstance(payload, dict) else {}
+        kind = str(body.get("type", ""))
+        first = (body.get("errors") or [{}])[0] if isinstance(body.get("errors"), list) else {}
+        code = first.get("code") if isinstance(first, dict) else None
+        oauth = body.get("error") if isinstance(body.get("error"), str) else None
+        message = str(
+            body.get("detail")
+            or body.get("title")
+            or (first.get("message") if isinstance(first, dict) else None)
+            or body.get("error_description")
+            or oauth
+            or f"HTTP {status}"
+        )
+        platform = self.platform.value
+        if status == 429 or code == 88 or kind.endswith(("rate-limit-exceeded", "usage-capped")):
+            snapshot = x_usage(response.headers, now)
+            reset = (snapshot.reset_at if snapshot else None) or retry_after(response.headers, now)
+            return errors.RateLimited(
+                message,
+                reset_at=reset or now + timedelta(minutes=15),
+                platform=platform,
+                status=status,
+                code=code or kind.rsplit("/", 1)[-1] or None,
+            )
+        if oauth in ("invalid_grant", "invalid_request") and status == 400:
+            # The token endpoint's answer to a refresh token that is unknown, used or revoked.
+            return errors.AuthExpired(message, platform=platform, status=status, code=oauth)
+        if kind.endswith("resource-not-found"):
+            return errors.NotFound(message, platform=platform, status=status, code="not-found")
+        if kind.endswith(("not-authorized-for-resource", "client-forbidden")):
+            return errors.PermissionDenied(message, platform=platform, status=status, code=kind)
+        return self._fallback_error(response, message)
+
+    # --- collection -------------------------------------------------------------------------
+    def _url(self, path: str) -> str:
+        return f"{self.settings.x_api_base_url.rstrip('/')}{path}"
+
+    async def collect(
+        self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
+    ) -> CollectResult:
+        token = credentials.access_token.get_secret_value()
+        headers = {"Authorization": f"Bearer {token}"}
+        now = self.clock()
+        sink = PointSink(self.platform, API_VERSION, now)
+        user_id = account.platform_user_id
+        async with self.session(token) as session:
+            user = await session.request(
+                "GET",
+                self._url(f"/2/users/{user_id}"),
+                params={"user.fields": USER_FIELDS},
+                headers=headers,
+            )
+            data = user.get("data")
+            if not isinstance(data, dict):
+                if user.get("errors"):  # HTTP 200 with errors[]: resource-not-found
+                    raise errors.NotFound(f"user {user_id} not found", platform="X")
+                raise errors.MalformedResponse("user lookup without data", platform="X")
+            sink.add_all(data.get("public_metrics") or {})
+
+            since_id = cursor.get("since_id")
+            posts = await self._timeline(session, user_id, headers, since_id, now)
+            seen = {p["id"] for p in posts}
+            stale = [i for i in cursor.get("recent_ids", []) if str(i) not in seen]
+            posts += await self._lookup(session, [str(i) for i in stale], headers)
+            for post in posts:
+                self._post_points(sink, post)
+            newest = max(
+                [int(p["id"]) for p in posts] + ([int(since_id)] if since_id else []), default=None
+            )
+            cutoff = now - timedelta(days=self.settings.provider_lookback_days)
+            recent = sorted(
+                (p for p in posts if (_parse_time(p.get("created_at")) or now) >= cutoff),
+                key=lambda p: int(p["id"]),
+                reverse=True,
+            )
+            new_cursor: dict[str, Any] = {"recent_ids": [p["id"] for p in recent[:LOOKUP_BATCH]]}
+            if newest is not None:
+                new_cursor["since_id"] = str(newest)
+            return CollectResult(sink.points, new_cursor, [], session.usage, session.calls)
+
+    async def _timeline(
+        self,
+        session: Session,
+        user_id: str,
+        headers: dict[str, str],
+        since_id: object,
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "max_results": self.page_size,
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "attachments.media_keys",
+            "media.fields": MEDIA_FIELDS,
+            "exclude": "replies,retweets",
+        }
+        if since_id:
+            params["since_id"] = str(since_id)
+        else:
+            start = now - timedelta(days=self.settings.provider_lookback_days)
+            params["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        posts: list[dict[str, Any]] = []
+        for _ in range(self.settings.provider_max_pages):
+            page = await session.request(
+                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params, headers=headers
+            )
+            posts += self._with_media(page)
+            next_token = (page.get("meta") or {}).get("next_token")
+            if not next_token:
+                break
+            params["pagination_token"] = next_token
+        return posts
+
+    async def _lookup(
+        self, session: Session, ids: list[str], headers: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        posts: list[dict[str, Any]] = []
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            page = await session.request(
+                "GET",
+                self._url("/2/tweets"),
+                params={
+                    "ids": ",".join(ids[start : start + LOOKUP_BATCH]),
+                    "tweet.fields": TWEET_FIELDS,
+                    "expansions": "attachments.media_keys",
+                    "media.fields": MEDIA_FIELDS,
+                },
+                headers=headers,
+            )
+            # Partial success: deleted posts come back in errors[] and are dropped.
+            posts += self._with_media(page)
+        return posts
+
+    @staticmethod
+    def _with_media(page: dict[str, Any]) -> list[dict[str, Any]]:
+        """The page's posts, each with the view counts of its attached media."""
+        media = {
+            m.get("media_key"): m
+            for m in (page.get("includes") or {}).get("media", [])
+            if isinstance(m, dict)
+        }
+        posts: list[dict[str, Any]] = []
+        for post in page.get("data") or []:
+            if not isinstance(post, dict) or "id" not in post:
+                continue
+            keys = (post.get("attachments") or {}).get("media_keys") or []
+            views = [
+                (media[k].get("public_metrics") or {}).get("view_count") for k in keys if k in media
+            ]
+            views = [v for v in views if isinstance(v, int)]
+            posts.append({**post, "id": str(post["id"]), "_views": sum(views) if views else None})
+        return posts
+
+    @staticmethod
+    def _post_points(sink: PointSink, post: dict[str, Any]) -> None:
+        public = post.get("public_metrics") or {}
+        non_public = post.get("non_public_metrics") or {}
+        kw: dict[str, Any] = {"object_type": "post", "object_id": post["id"], "period": "lifetime"}
+        sink.add_all(public, **kw)
+        # impression_count is public now and non-public in older docs: prefer the public value.
+        sink.add_all(non_public, skip=[k for k in non_public if k in public], **kw)
+        if post.get("_views") is not None:
+            sink.add("view_count", post["_views"], **kw)
+
+    # --- tokens -----------------------------------------------------------------------------
+    async def refresh(
+        self, credentials: Credentials, on_rotate: RotateCallback | None = None
+    ) -> TokenGrant:
+        if credentials.refresh_token is None:
+            raise errors.AuthExpired(
+                "no refresh token (the grant lacked offline.access)", platform="X"
+            )
+        refresh_token = credentials.refresh_token.get_secret_value()
+        client_id = self.settings.x_client_id
+        secret = self.secret("x_client_secret")
+        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        async with self.session(refresh_token, secret, basic) as session:
+            body = await session.request(
+                "POST",
+                self._url("/2/oauth2/token"),
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                    "client_id": client_id,
+                },
+                headers={"Authorization": f"Basic {basic}"},
+            )
+        return await self._rotated(grant_from(body, utcnow(), scope_sep=" "), on_rotate)
