@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from functions.api import health, problems
+from functions.api.routes import auth, consent, metrics, platforms, tokens, users
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
 from socialmetrics.logging import bind_correlation_id
@@ -53,4 +54,10 @@ def create_app() -> FastAPI:
         return response
 
     app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(tokens.router)  # before users: /users/register-token/ is not a user id
+    app.include_router(users.router)
+    app.include_router(platforms.router)
+    app.include_router(metrics.router)
+    app.include_router(consent.router)
     return app

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from socialmetrics.errors import DomainError, Throttled
 from socialmetrics.logging import logger
+from socialmetrics.security.envelope import EnvelopeError
 
 PROBLEM = "application/problem+json"
 _TITLES = {
@@ -69,6 +70,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        if exc.status == 401:
+            headers = {"WWW-Authenticate": 'Bearer realm="socialmetrics"'}
         return problem(
             exc.status,
             exc.detail,
@@ -93,6 +96,11 @@ def install(app: FastAPI) -> None:
             request=request,
             headers=dict(exc.headers or {}) or None,
         )
+
+    @app.exception_handler(EnvelopeError)
+    async def _keys(request: Request, exc: EnvelopeError) -> JSONResponse:
+        logger.warning("key service failure", extra={"error": str(exc)})
+        return problem(503, "The key service is unavailable; try again shortly.", request=request)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

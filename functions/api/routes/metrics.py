@@ -1,0 +1,250 @@
+"""``GET /metrics/`` (keyset pages, JSON or streamed CSV) and ``GET /metrics/summary``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.orm import Session
+
+from functions.api.deps import MAX_ID, MAX_PLATFORM_ID, CurrentActor, problem_responses, route
+from functions.api.schemas import MetricOut, SummaryOut
+from socialmetrics.accounts.platforms import find_platform
+from socialmetrics.compliance.audit import Actor, audit
+from socialmetrics.config import get_settings
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.db.models import PlatformRow
+from socialmetrics.errors import InvalidInput, NotFound
+from socialmetrics.identity.service import visible_user
+from socialmetrics.metrics_query import service as query
+from socialmetrics.metrics_query.service import MetricFilter
+
+router = APIRouter(tags=["metrics"])
+
+UserIdQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Whose metrics (admins)")]
+PlatformQ = Annotated[
+    str | None,
+    Query(min_length=1, max_length=50, description="Platform name, case-insensitive"),
+]
+PlatformIdQ = Annotated[int | None, Query(ge=1, le=MAX_PLATFORM_ID)]
+MetricTypeQ = Annotated[str | None, Query(min_length=1, max_length=64, examples=["impressions"])]
+DateQ = Annotated[
+    str | None,
+    Query(max_length=40, description="A date (YYYY-MM-DD) or an ISO 8601 datetime"),
+]
+CursorQ = Annotated[str | None, Query(min_length=1, max_length=512)]
+LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
+
+
+def _parse_moment(name: str, value: str, *, end: bool) -> datetime:
+    if "\x00" in value:
+        raise InvalidInput(f"{name} is not a date or datetime.")
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return moment + timedelta(days=1) if end else moment
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed + timedelta(microseconds=1) if end else parsed
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 datetime.",
+            errors=[{"loc": ["query", name], "msg": "invalid date"}],
+        ) from None
+
+
+def _text(name: str, value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise InvalidInput(f"{name} must not contain NUL characters.")
+    return value
+
+
+def _platform(session: Session, name: str | None, platform_id: int | None) -> int | None:
+    if name is not None:
+        row = find_platform(session, name)
+        if row is None:
+            raise InvalidInput(
+                f"Unknown platform {name!r}.",
+                errors=[{"loc": ["query", "platform"], "msg": "unknown platform"}],
+            )
+        if platform_id is not None and platform_id != row.id:
+            raise InvalidInput("platform and platform_id name different platforms.")
+        return row.id
+    if platform_id is not None and session.get(PlatformRow, platform_id) is None:
+        raise InvalidInput("Unknown platform_id.")
+    return platform_id
+
+
+def _scope(session: Session, actor: Actor, user_id: int | None, action: str) -> int | None:
+    """The user whose metrics are read: a client only ever its own (any other id is 404)."""
+    if not actor.is_admin:
+        if user_id is not None and user_id != actor.user_id:
+            raise NotFound("User not found.")
+        return actor.user_id
+    if user_id is not None:
+        visible_user(session, actor, user_id, audit_action=action)
+        return user_id
+    audit(session, actor, action + "_all", "user", None)
+    return None
+
+
+def _filter(
+    session: Session,
+    actor: Actor,
+    action: str,
+    user_id: int | None,
+    platform: str | None,
+    platform_id: int | None,
+    metric_type: str | None,
+    start_date: str | None,
+    end_date: str | None,
+) -> MetricFilter:
+    start = _parse_moment("start_date", start_date, end=False) if start_date else None
+    end = _parse_moment("end_date", end_date, end=True) if end_date else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("end_date is before start_date.")
+    return MetricFilter(
+        user_id=_scope(session, actor, user_id, action),
+        platform_id=_platform(session, _text("platform", platform), platform_id),
+        metric_type=_text("metric_type", metric_type),
+        start=start,
+        end=end,
+    )
+
+
+def _limit(limit: int | None, default: int) -> int:
+    cap = get_settings().api_page_max
+    if limit is not None and limit > cap:
+        raise InvalidInput(
+            f"limit must be at most {cap}.",
+            errors=[{"loc": ["query", "limit"], "msg": f"at most {cap}"}],
+        )
+    return limit or default
+
+
+def _metric_json(row: query.MetricRow) -> dict[str, object]:
+    return {
+        "metric_id": row.metric_id,
+        "user_id": row.user_id,
+        "platform_id": row.platform_id,
+        "metric_type": row.metric_type,
+        "value": query.number(row.value),
+        "collected_at": query.iso(row.collected_at),
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "period": row.period,
+        "source": row.source,
+    }
+
+
+def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
+    if next_cursor is None:
+        return {}
+    url = request.url.include_query_params(cursor=next_cursor)
+    return {"X-Next-Cursor": next_cursor, "Link": f'<{url.path}?{url.query}>; rel="next"'}
+
+
+@route(
+    router,
+    "GET",
+    "/metrics/",
+    summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv streams",
+    response_model=list[MetricOut],
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **problem_responses(401, 404),
+    },
+)
+def list_metrics(
+    request: Request,
+    actor: CurrentActor,
+    user_id: UserIdQ = None,
+    platform: PlatformQ = None,
+    platform_id: PlatformIdQ = None,
+    metric_type: MetricTypeQ = None,
+    start_date: DateQ = None,
+    end_date: DateQ = None,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+    accept: Annotated[str | None, Header(max_length=512)] = None,
+) -> Response:
+    wants_csv = "text/csv" in (accept or "").lower()
+    page = _limit(limit, 100)
+    with unit_of_work() as session:
+        f = _filter(
+            session,
+            actor,
+            "metrics.read",
+            user_id,
+            platform,
+            platform_id,
+            metric_type,
+            start_date,
+            end_date,
+        )
+        if cursor:
+            query.decode_cursor(cursor)
+        if not wants_csv:
+            rows, next_cursor = query.list_metrics(session, f, page, cursor)
+    if wants_csv:
+        return StreamingResponse(
+            query.csv_lines(query.iter_metrics(f, cursor, limit)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
+        )
+    return JSONResponse(
+        [_metric_json(r) for r in rows], headers=_next_headers(request, next_cursor)
+    )
+
+
+@route(
+    router,
+    "GET",
+    "/metrics/summary",
+    summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last",
+    response_model=list[SummaryOut],
+    responses=problem_responses(401, 404),
+)
+def summary(
+    request: Request,
+    actor: CurrentActor,
+    interval: Literal["day", "week", "month"] = "day",
+    agg: Literal["sum", "avg", "min", "max", "last"] = "sum",
+    user_id: UserIdQ = None,
+    platform: PlatformQ = None,
+    platform_id: PlatformIdQ = None,
+    metric_type: MetricTypeQ = None,
+    start_date: DateQ = None,
+    end_date: DateQ = None,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> Response:
+    page = _limit(limit, 1000)
+    with unit_of_work() as session:
+        f = _filter(
+            session,
+            actor,
+            "metrics.summary",
+            user_id,
+            platform,
+            platform_id,
+            metric_type,
+            start_date,
+            end_date,
+        )
+        rows, next_cursor = query.summarise(session, f, interval, agg, page, cursor)
+    body = [
+        {
+            "bucket_start": query.iso(r.bucket_start),
+            "user_id": r.user_id,
+            "platform_id": r.platform_id,
+            "metric_type": r.metric_type,
+            "value": query.number(r.value),
+            "count": r.count,
+        }
+        for r in rows
+    ]
+    return JSONResponse(body, headers=_next_headers(request, next_cursor))

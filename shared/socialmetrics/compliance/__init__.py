@@ -1,0 +1,1 @@
+"""LGPD: consent history, the audit log, data export and erasure."""

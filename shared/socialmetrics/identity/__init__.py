@@ -1,0 +1,1 @@
+"""Users, their API keys, login (API key → JWT) and failed-login throttling."""

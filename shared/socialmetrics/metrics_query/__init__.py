@@ -1,0 +1,1 @@
+"""Reading metrics: filtered keyset pages, time-bucket summaries and CSV rows."""

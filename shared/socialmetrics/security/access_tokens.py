@@ -1,0 +1,77 @@
+"""Short-lived JWT access tokens (HS256) issued by ``POST /auth/login``.
+
+The signing key comes from :func:`socialmetrics.secrets.get_secret` (Secrets Manager on AWS).
+Verification pins the algorithm to HS256 and requires ``exp``, ``iat``, ``iss``, ``aud``,
+``sub`` and ``jti``; anything else — ``alg=none``, another key, expiry, another audience or
+issuer, a tampered payload — is :class:`InvalidAccessToken`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from socialmetrics.config import get_settings
+from socialmetrics.secrets import get_secret
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
+
+
+class InvalidAccessToken(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    user_id: int
+    role: str
+    jti: str
+    expires_at: datetime
+
+
+def issue(user_id: int, role: str, now: datetime | None = None) -> IssuedToken:
+    settings = get_settings()
+    now = now or datetime.now(UTC)
+    ttl = min(settings.jwt_ttl_seconds, 900)
+    payload = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user_id),
+        "role": role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    key = get_secret("jwt_signing_key").get_secret_value()
+    return IssuedToken(jwt.encode(payload, key, algorithm=ALGORITHM), ttl)
+
+
+def verify(token: str) -> Claims:
+    settings = get_settings()
+    key = get_secret("jwt_signing_key").get_secret_value()
+    try:
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+        )
+        user_id = int(payload["sub"])
+        role = str(payload.get("role", ""))
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise InvalidAccessToken("invalid access token") from None
+    if role not in ("admin", "client"):
+        raise InvalidAccessToken("invalid access token")
+    return Claims(user_id, role, str(payload["jti"]), datetime.fromtimestamp(payload["exp"], UTC))
