@@ -7,6 +7,7 @@ three. This module imports nothing heavier than the standard library.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 PREFIX = "socialmetrics"
@@ -68,6 +69,7 @@ class Function:
     touches_database: bool = True  # runs inside the VPC and gets DATABASE_URL (RDS Proxy)
     decrypts_tokens: bool = False  # may kms:Decrypt / kms:GenerateDataKey with the token key
     reads_app_secret: bool = True  # may read the app secret (JWT key, platform app secrets)
+    dead_letters: bool = False  # may send poison messages straight to its queues' DLQs
     sends_to: tuple[str, ...] = ()  # queue keys it may send to
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -108,6 +110,7 @@ FUNCTIONS: tuple[Function, ...] = (
         memory_mb=1024,
         timeout_seconds=120,
         decrypts_tokens=True,
+        dead_letters=True,
     ),
     Function(
         key="ingest",
@@ -190,7 +193,7 @@ APP_SECRET_KEYS = (
 MIGRATE_FUNCTION = "migrate"  # run on every deploy that changes the migrations
 
 
-class UnknownKey(KeyError):
+class UnknownKey(LookupError):
     """A function, queue or schedule key that the definition does not have."""
 
 
@@ -262,12 +265,15 @@ def _path_score(route: Route, path: str) -> tuple[int, int, int] | None:
     return (0 if greedy else 1, len(fixed), literal)
 
 
-def match_route(method: str, path: str) -> tuple[Route, Function] | None:
-    """The route API Gateway (HTTP API) would pick for ``method path``: the most specific path
-    wins, and for the same path an explicit method beats ``ANY``."""
+def match_route(
+    method: str, path: str, table: Sequence[tuple[Route, Function]] | None = None
+) -> tuple[Route, Function] | None:
+    """The route API Gateway (HTTP API) would pick for ``method path`` among ``table`` (default:
+    the stack's routes): the most specific path wins, and for the same path an explicit method
+    beats ``ANY``."""
     method = method.upper()
     best: tuple[tuple[int, int, int, int], Route, Function] | None = None
-    for route, f in routes():
+    for route, f in routes() if table is None else table:
         if route.method not in ("ANY", method):
             continue
         score = _path_score(route, path)

@@ -19,7 +19,16 @@ def main(argv: list[str] | None = None) -> int:
         help="use AWS_ENDPOINT_URL as given (LocalStack) instead of starting moto",
     )
     run.add_argument("--for-seconds", type=float, default=None, help="stop after N seconds")
+    invoke_parser = commands.add_parser("invoke", help="run one handler on one event file")
+    invoke_parser.add_argument("function", help="function key (collector) or handler string")
+    invoke_parser.add_argument(
+        "event", help="event JSON file, e.g. events/collector/sqs_batch.json"
+    )
     args = parser.parse_args(argv)
+    if args.command == "invoke":
+        from local.runtime import invoke
+
+        return invoke.main(args.function, args.event)
     if args.command == "run":
         return system.run(
             port=args.port, external_aws=args.external_aws, for_seconds=args.for_seconds

@@ -84,7 +84,8 @@ def register_token(
     an account that belongs to another user is a :class:`Conflict`.
     """
     provider = provider or envelope.default_provider()
-    if session.get(PlatformRow, platform_id) is None:
+    platform = session.get(PlatformRow, platform_id)
+    if platform is None:
         raise InvalidInput(
             "Unknown platform_id.",
             errors=[{"loc": ["body", "platform_id"], "msg": "unknown platform"}],
@@ -123,6 +124,10 @@ def register_token(
     if not rotated:
         session.add(account)
     session.flush()
+    if not rotated:  # webhook events that arrived before the account was known
+        from socialmetrics.webhooks import rematch_unmatched
+
+        rematch_unmatched(session, platform.name, platform_user_id)
     audit(
         session,
         actor,

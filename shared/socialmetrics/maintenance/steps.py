@@ -90,3 +90,41 @@ def run_steps(settings: Settings, now: datetime, steps: list[tuple[str, Step]]) 
             logger.exception("maintenance step failed", extra={"step": name})
             reports.append(StepReport(name, False, {"error": type(exc).__name__}))
     return reports
+
+
+def finish_pending_erasures(settings: Settings, now: datetime) -> dict[str, Any]:
+    """Users whose erasure was requested but not completed are erased now (LGPD art. 18)."""
+    from socialmetrics.compliance.audit import Actor
+    from socialmetrics.compliance.rights import erase_user
+
+    with unit_of_work() as session:
+        pending = (
+            session.execute(
+                text(
+                    "SELECT id FROM users WHERE erasure_requested_at IS NOT NULL"
+                    " AND erased_at IS NULL ORDER BY erasure_requested_at"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    erased = []
+    for user_id in pending:
+        with unit_of_work() as session:
+            erase_user(session, Actor.system("maintenance"), int(user_id))
+        erased.append(int(user_id))
+    return {"erased": erased}
+
+
+def default_steps() -> list[tuple[str, Step]]:
+    from socialmetrics.maintenance.tokens import refresh_expiring_tokens
+
+    return [
+        ("create_partitions", create_partitions),
+        ("drop_expired_metrics", drop_expired_metrics),
+        ("refresh_expiring_tokens", refresh_expiring_tokens),
+        ("finish_pending_erasures", finish_pending_erasures),
+        ("prune_webhook_events", prune_webhook_events),
+        ("prune_audit_log", prune_audit_log),
+        ("prune_collection_runs", prune_collection_runs),
+    ]

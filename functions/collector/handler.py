@@ -1,0 +1,94 @@
+"""Collector Lambda: one SQS message = one account collected (partial batch failures).
+
+Per record: parse → :func:`collect_account` → map the outcome to the queue:
+collected/skipped/reauth/permission → acknowledged; rate-limited → visible again at the
+platform's reset time (then reported as failed so SQS keeps it); transient → retried with an
+exponential visibility backoff, then the DLQ after ``maxReceiveCount``; poison (bad JSON,
+unknown account) → sent to the DLQ with the reason and acknowledged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account
+from socialmetrics.collection.messages import CollectRequest
+from socialmetrics.config import get_settings
+from socialmetrics.logging import logger
+from socialmetrics.observability import metrics
+from socialmetrics.providers.errors import Transient
+from socialmetrics.queueing import backoff_seconds, dead_letter, delay_until, url_for_arn
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class RetryLater(Exception):
+    """The message stays in the queue (reported in ``batchItemFailures``)."""
+
+
+def record_handler(record: SQSRecord) -> str:
+    logger.append_keys(message_id=record.message_id)
+    try:
+        request = CollectRequest.model_validate_json(record.body)
+    except ValidationError as exc:
+        dead_letter(
+            record.event_source_arn, record.body, f"invalid message: {exc.error_count()} errors"
+        )
+        metrics.add_metric(name="PoisonMessages", unit="Count", value=1)
+        return "dead-lettered"
+    logger.append_keys(
+        account_id=request.account_id, platform=request.platform.value, job_id=request.job_id
+    )
+    try:
+        outcome = collect_account(request, get_settings())
+    except UnknownAccount as exc:
+        dead_letter(record.event_source_arn, record.body, str(exc))
+        metrics.add_metric(name="PoisonMessages", unit="Count", value=1)
+        return "dead-lettered"
+    except Transient as exc:
+        receives = int(record.attributes.approximate_receive_count or 1)
+        delay = backoff_seconds(receives, get_settings().collect_retry_base_seconds)
+        _set_visibility(record, delay)
+        metrics.add_metric(name="TransientFailures", unit="Count", value=1)
+        raise RetryLater(f"transient failure, retry in {delay}s: {exc}") from exc
+    metrics.add_metric(name="PointsWritten", unit="Count", value=outcome.points_written)
+    if outcome.refreshed:
+        metrics.add_metric(name="TokenRefreshes", unit="Count", value=1)
+    if outcome.outcome is Outcome.RATE_LIMITED and outcome.retry_at is not None:
+        seconds = delay_until(record.event_source_arn, record.receipt_handle, outcome.retry_at)
+        metrics.add_metric(name="RateLimited", unit="Count", value=1)
+        raise RetryLater(f"rate limited; visible again in {seconds}s")
+    if outcome.outcome is not Outcome.COLLECTED:
+        metrics.add_metric(name=f"Outcome_{outcome.outcome.value}", unit="Count", value=1)
+    return outcome.outcome.value
+
+
+def _set_visibility(record: SQSRecord, seconds: int) -> None:
+    from socialmetrics.aws import client
+
+    try:
+        client("sqs").change_message_visibility(
+            QueueUrl=url_for_arn(record.event_source_arn),
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=seconds,
+        )
+    except Exception:  # the queue's own visibility timeout applies instead
+        logger.warning("could not set retry backoff")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

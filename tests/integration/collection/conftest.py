@@ -1,0 +1,98 @@
+"""The collection pipeline's test bed: sandbox on loopback, settings pointing at it, and
+onboarding of real accounts (sandbox tokens registered through the envelope-encrypting
+accounts service, consent given)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from local.runtime.aws import Resources
+from local.sandbox.server import base_url_env, run_in_thread
+from socialmetrics.accounts.service import register_token
+from socialmetrics.compliance.audit import Actor
+from socialmetrics.db.engine import unit_of_work
+from tests.factories import give_consent, make_user, platform_id
+from tests.support import reset_process_state
+
+FAST = {
+    "PROVIDER_TIMEOUT_SECONDS": "2",
+    "PROVIDER_MAX_ATTEMPTS": "2",
+    "PROVIDER_BACKOFF_MIN_SECONDS": "0",
+    "PROVIDER_BACKOFF_MAX_SECONDS": "0",
+    "COLLECT_RETRY_BASE_SECONDS": "0",
+    "SCHEDULER_WINDOW_SECONDS": "0",
+}
+
+
+@pytest.fixture(scope="session")
+def sandbox_base(aws_resources: Resources, database_url: str) -> Iterator[str]:
+    overrides = {**FAST}
+    with run_in_thread(seed=11) as url:
+        overrides.update(base_url_env(url))
+        saved = {key: os.environ.get(key) for key in overrides}
+        os.environ.update(overrides)
+        reset_process_state()
+        try:
+            yield url
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            reset_process_state()
+
+
+@pytest.fixture
+def sandbox(sandbox_base: str, db: str, clean_queues: Resources) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sandbox_base, timeout=10) as client:
+        client.request("DELETE", "/_sandbox/faults", json={})
+        yield client
+        client.request("DELETE", "/_sandbox/faults", json={})
+        client.post("/_sandbox/config", json={"window_seconds": 900, "reset_windows": True})
+
+
+@dataclass(frozen=True)
+class Onboarded:
+    platform: str
+    account_id: int
+    user_id: int
+    remote: dict[str, Any]
+
+
+def onboard(
+    sandbox: httpx.Client,
+    platform: str,
+    *,
+    user_id: int | None = None,
+    consent: bool = True,
+    **spec: Any,
+) -> Onboarded:
+    """A sandbox account whose real tokens are registered for a (new) user with consent."""
+    response = sandbox.post("/_sandbox/accounts", json={"platform": platform, "posts": 6, **spec})
+    assert response.status_code == 201, response.text
+    remote: dict[str, Any] = response.json()
+    user_id = user_id or make_user()
+    if consent:
+        give_consent(user_id)
+    expires_in = remote.get("expires_in")
+    expires_at = datetime.now(UTC) + timedelta(seconds=expires_in) if expires_in else None
+    with unit_of_work() as session:
+        registration = register_token(
+            session,
+            Actor(user_id=user_id, role="client"),
+            user_id,
+            platform_id(platform),
+            remote["id"],
+            remote["access_token"],
+            refresh_token=remote.get("refresh_token"),
+            expires_at=expires_at,
+        )
+    return Onboarded(platform, registration.account_id, user_id, remote)
