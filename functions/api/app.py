@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from functions.api import health, problems
-from functions.api.routes import auth, consent, metrics, platforms, tokens, users
+from functions.api.routes import accounts, auth, consent, metrics, platforms, tokens, users
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
 from socialmetrics.logging import bind_correlation_id
@@ -60,4 +60,5 @@ def create_app() -> FastAPI:
     app.include_router(platforms.router)
     app.include_router(metrics.router)
     app.include_router(consent.router)
+    app.include_router(accounts.router)
     return app

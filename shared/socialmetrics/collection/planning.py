@@ -12,9 +12,10 @@ platform's quota sees a trickle, not a burst. An entry SQS refuses is left due.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -166,3 +167,28 @@ def run_tick(
         if refused or len(rows) < page_size:
             break
     return result
+
+
+class AccountNotCollectable(Exception):
+    """The account does not exist or is not active."""
+
+
+def enqueue_now(session: Session, sqs: Any, queue_urls: dict[str, str], account_id: int) -> str:
+    """Queue one account for collection right away (admin action); returns the job id.
+
+    Consent is still enforced by the collector when the message arrives."""
+    row = session.execute(
+        text(
+            "SELECT a.id, a.status, a.cadence_minutes, a.last_collected_at, p.name AS platform"
+            " FROM accounts a JOIN platforms p ON p.id = a.platform_id WHERE a.id = :id"
+        ),
+        {"id": account_id},
+    ).one_or_none()
+    if row is None or row.status != "active":
+        raise AccountNotCollectable(f"account {account_id} is not an active account")
+    now = datetime.now(UTC)
+    job_id = "manual-" + uuid.uuid4().hex[:16]
+    request = _requests([row], job_id, now)[0]
+    if send_requests(sqs, queue_urls, [request], window_seconds=0):
+        raise RuntimeError("SQS refused the message")
+    return job_id
