@@ -1,7 +1,12 @@
-"""Run the whole system on one machine: Postgres, the AWS endpoint, migrations, the API.
+"""Run the whole system on one machine, the way the stack runs on AWS.
 
-Everything listens on loopback; local state lives in ``.local/``. Ctrl-C (or ``for_seconds``)
-stops everything this process started.
+Started on loopback, in order: Postgres (``DATABASE_URL``, the machine's server, or a throwaway
+cluster under ``.local/``), the AWS endpoint (moto's server on :4566, or LocalStack with
+``--external-aws``) bootstrapped with the stack's resources, migrations, the platform sandbox,
+the demo tenant, the gateway on :8000 (HTTP → API Gateway v2 events → the api and webhook
+handlers), queue pollers (SQS → SQS events → collector and ingest) and schedule ticks
+(EventBridge Scheduler events → scheduler and maintenance). Local state lives in ``.local/``;
+Ctrl-C (or ``for_seconds``) stops everything this process started.
 """
 
 from __future__ import annotations
@@ -13,14 +18,26 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from local.runtime import aws as local_aws
 from local.runtime import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
+CREDENTIALS = STATE / "demo-credentials.json"
 LOCAL_DATABASE = "socialmetrics_local"
 MOTO_PORT = 4566
+COLLECT_TICK_SECONDS = 10.0
+LOCAL_DEFAULTS = {
+    "ENVIRONMENT": "local",
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "SCHEDULER_WINDOW_SECONDS": "0",  # no spreading: the demo shows data at once
+    "COLLECT_RETRY_BASE_SECONDS": "5",
+    "LOG_LEVEL": "WARNING",  # the terminal shows progress lines; LOG_LEVEL=INFO for JSON logs
+    "POWERTOOLS_METRICS_DISABLED": "true",  # no EMF blobs on the terminal
+}
 
 
 def _reset_process_state() -> None:
@@ -36,24 +53,94 @@ def _reset_process_state() -> None:
 @contextlib.contextmanager
 def _aws_endpoint(external: bool) -> Iterator[str]:
     if external:
-        endpoint = os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
-        yield endpoint
+        yield os.environ.get("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
         return
     port = MOTO_PORT if not postgres.port_open("127.0.0.1", MOTO_PORT) else None
     with local_aws.moto_server(port) as endpoint:
         yield endpoint
 
 
-def _say(message: str) -> None:
+def _say(message: str = "") -> None:
     print(message, flush=True)
 
 
-def run(port: int = 8000, *, external_aws: bool = False, for_seconds: float | None = None) -> int:
+@contextlib.contextmanager
+def _serve(app: Any, port: int) -> Iterator[None]:
     import uvicorn
 
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name=f"http:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"could not serve on 127.0.0.1:{port} (port in use?)")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _progress() -> str:
+    from sqlalchemy import text
+
+    from socialmetrics.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        row = session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM accounts WHERE last_collected_at IS NOT NULL) AS a,"
+                " (SELECT count(*) FROM accounts) AS total,"
+                " (SELECT count(*) FROM metrics) AS points,"
+                " (SELECT count(*) FROM collection_runs) AS runs"
+            )
+        ).one()
+    return (
+        f"accounts collected {row.a}/{row.total}, collection runs {row.runs},"
+        f" points stored {row.points}"
+    )
+
+
+def _print_howto(port: int, credentials: dict[str, Any]) -> None:
+    base = f"http://127.0.0.1:{port}"
+    client = credentials["client"]
+    admin = credentials["admin"]
+    _say()
+    _say(f"API        {base}   (OpenAPI docs: {base}/docs)")
+    _say(f"webhooks   {base}/webhooks/meta | /webhooks/x | /webhooks/tiktok")
+    _say(f"demo admin  user {admin['user_id']}  key {admin['api_key']}")
+    _say(f"demo client user {client['user_id']}  key {client['api_key']}")
+    _say(f"(keys also in {CREDENTIALS.relative_to(ROOT)})")
+    _say()
+    _say("Try it:")
+    _say(f"  curl -s {base}/health")
+    _say(
+        f"  TOKEN=$(curl -s -X POST {base}/auth/login -H 'content-type: application/json'"
+        f' -d \'{{"api_key": "{client["api_key"]}"}}\''
+        " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')"
+    )
+    _say(
+        f'  curl -s -H "Authorization: Bearer $TOKEN"'
+        f' "{base}/metrics/?user_id={client["user_id"]}&platform=instagram&limit=5"'
+    )
+    _say(
+        f'  curl -s -H "Authorization: Bearer $TOKEN"'
+        f' "{base}/metrics/summary?user_id={client["user_id"]}&metric_type=followers'
+        '&interval=day&agg=last"'
+    )
+    _say(f'  curl -s -H "Authorization: Bearer $TOKEN" "{base}/users/{client["user_id"]}/tokens/"')
+    _say()
+    _say("Collection runs every few seconds here (every 15 minutes on AWS). Ctrl-C stops.")
+
+
+def run(port: int = 8000, *, external_aws: bool = False, for_seconds: float | None = None) -> int:
+    """Start everything, print how to call it, serve until Ctrl-C/SIGTERM or ``for_seconds``."""
     STATE.mkdir(exist_ok=True)
-    os.environ.setdefault("ENVIRONMENT", "local")
-    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local")):
+    for name, value in LOCAL_DEFAULTS.items():
         os.environ.setdefault(name, value)
     with contextlib.ExitStack() as stack:
         server_url = stack.enter_context(postgres.server(STATE / "pg"))
@@ -65,35 +152,41 @@ def run(port: int = 8000, *, external_aws: bool = False, for_seconds: float | No
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         _reset_process_state()
 
+        from local.sandbox.server import base_url_env, run_in_thread
         from socialmetrics.config import get_settings
         from socialmetrics.db import migrate
 
+        sandbox_url = stack.enter_context(run_in_thread(seed=7))
+        os.environ.update(base_url_env(sandbox_url))
+        _reset_process_state()
         settings = get_settings()
         migrate.upgrade()
         local_aws.bootstrap(settings)
-        _say(f"postgres  {settings.database.render_as_string(hide_password=True)}")
-        _say(f"aws       {endpoint}")
+        _say(f"postgres   {settings.database.render_as_string(hide_password=True)}")
+        _say(f"aws        {endpoint}")
+        _say(f"sandbox    {sandbox_url}  (X, Facebook, Instagram, WhatsApp, TikTok)")
 
-        from functions.api.app import create_app
+        from local.runtime.demo import ensure_demo_tenant
+        from local.runtime.gateway import Gateway
+        from local.runtime.pollers import BatchResult, QueuePollers
+        from local.runtime.ticks import ScheduleTicks
 
-        config = uvicorn.Config(
-            create_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="api", daemon=True)
-        thread.start()
-        while not server.started and thread.is_alive():
-            time.sleep(0.05)
-        _say(f"api       http://127.0.0.1:{port}  (docs at /docs)")
-        _say(f"try:      curl -s http://127.0.0.1:{port}/health")
+        credentials = ensure_demo_tenant(sandbox_url, CREDENTIALS)
+        stack.enter_context(_serve(Gateway(), port))
+
+        def on_batch(batch: BatchResult) -> None:
+            failed = f", {batch.failed} to retry" if batch.failed else ""
+            _say(f"[{batch.queue}] {batch.succeeded} message(s) done{failed} | {_progress()}")
+
+        stack.enter_context(QueuePollers(on_batch=on_batch))
+        stack.enter_context(ScheduleTicks(["collect-tick"], interval=COLLECT_TICK_SECONDS))
+        stack.enter_context(ScheduleTicks(["maintenance-daily"]))
+        _print_howto(port, credentials)
+
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait(for_seconds)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            _say("stopped")
+        _say("stopping…")
+    _say("stopped")
     return 0

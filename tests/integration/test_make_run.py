@@ -1,0 +1,85 @@
+"""`make run`'s runtime from the outside: start it as a process, follow its printed
+instructions, and see the demo client's real metrics within 60 s."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import URL
+
+from local.runtime import postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _read_lines(process: subprocess.Popen[str], sink: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:  # drained continuously so the child never blocks on a pipe
+        sink.append(line)
+
+
+@pytest.mark.slow
+def test_run_serves_demo_metrics_within_a_minute(pg_server: URL) -> None:
+    name = f"socialmetrics_run_{secrets.token_hex(3)}"
+    database = postgres.create_database(pg_server, name)
+    port = postgres.free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_ENDPOINT", "DATABASE_URL", "X_API", "GRAPH_", "TIKTOK_"))
+    }
+    env["DATABASE_URL"] = database.render_as_string(hide_password=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.runtime", "run", "--port", str(port), "--for-seconds", "90"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(process, output), daemon=True)
+    reader.start()
+    try:
+        started = time.monotonic()
+        while time.monotonic() - started < 60 and process.poll() is None:
+            if any("Ctrl-C stops" in line for line in list(output)):
+                break
+            time.sleep(0.2)
+        match = re.search(r"demo client user (\d+)\s+key (\S+)", "".join(output))
+        assert match, "".join(output)
+        user, key = match.group(1), match.group(2)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=10) as api:
+            assert api.get("/health").json()["database"] == "reachable"
+            token = api.post("/auth/login", json={"api_key": key}).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            rows: list[dict[str, object]] = []
+            while time.monotonic() - started < 60 and not rows:
+                reply = api.get("/metrics/", params={"user_id": user, "limit": 50}, headers=headers)
+                assert reply.status_code == 200, reply.text
+                rows = reply.json()
+                if not rows:
+                    time.sleep(1)
+        assert rows, "no metrics within 60 s:\n" + "".join(output)
+        platforms = {row["platform_id"] for row in rows}
+        assert platforms
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        postgres.drop_database(pg_server, name)
+    assert process.returncode == 0
