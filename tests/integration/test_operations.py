@@ -113,3 +113,38 @@ def test_a_failing_step_does_not_stop_the_others(db: str) -> None:
     )
     assert [(r.name, r.ok) for r in reports] == [("broken", False), ("partitions", True)]
     assert reports[0].detail == {"error": "RuntimeError"}
+
+
+def test_pending_erasures_are_finished(db: str) -> None:
+    from tests.factories import give_consent, make_user
+
+    owner = make_account(platform="TikTok")
+    give_consent(owner.user_id)
+    kept = make_user("Kept")
+    with unit_of_work() as session:
+        upsert_points(session, owner, [MetricPoint("followers", Decimal(5), NOW)])
+        session.execute(
+            text("UPDATE users SET erasure_requested_at = now() WHERE id = :u"),
+            {"u": owner.user_id},
+        )
+    report = steps.finish_pending_erasures(get_settings(), NOW)
+    assert report == {"erased": [owner.user_id]}
+    with unit_of_work() as session:
+        user = session.execute(
+            text("SELECT name, email, erased_at FROM users WHERE id = :u"), {"u": owner.user_id}
+        ).one()
+        assert user.erased_at is not None
+        assert user.name == "erased"
+        assert session.execute(text("SELECT count(*) FROM metrics")).scalar_one() == 0
+        assert session.execute(text("SELECT count(*) FROM accounts")).scalar_one() == 0
+        other = session.execute(
+            text("SELECT erased_at FROM users WHERE id = :u"), {"u": kept}
+        ).scalar_one()
+        assert other is None
+        roles = (
+            session.execute(text("SELECT actor_role FROM audit_log WHERE action = 'user.erase'"))
+            .scalars()
+            .all()
+        )
+    assert roles == ["system"]
+    assert steps.finish_pending_erasures(get_settings(), NOW) == {"erased": []}

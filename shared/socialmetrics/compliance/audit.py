@@ -31,7 +31,9 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        """Admins, and system components (maintenance, collector) acting on their own behalf;
+        a JWT can only carry ``admin`` or ``client``, so no request becomes ``system``."""
+        return self.role in ("admin", "system")
 
 
 def as_actor(actor: Actor | str) -> Actor:

@@ -4,7 +4,6 @@ accounts service, consent given)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,22 +31,20 @@ FAST = {
 
 
 @pytest.fixture(scope="session")
-def sandbox_base(aws_resources: Resources, database_url: str) -> Iterator[str]:
-    overrides = {**FAST}
+def sandbox_server(aws_resources: Resources, database_url: str) -> Iterator[str]:
     with run_in_thread(seed=11) as url:
-        overrides.update(base_url_env(url))
-        saved = {key: os.environ.get(key) for key in overrides}
-        os.environ.update(overrides)
-        reset_process_state()
-        try:
-            yield url
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-            reset_process_state()
+        yield url
+
+
+@pytest.fixture
+def sandbox_base(sandbox_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Settings pointing every platform client at the sandbox, for this test only."""
+    for key, value in {**FAST, **base_url_env(sandbox_server)}.items():
+        monkeypatch.setenv(key, value)
+    reset_process_state()
+    yield sandbox_server
+    monkeypatch.undo()
+    reset_process_state()
 
 
 @pytest.fixture
