@@ -1,0 +1,106 @@
+"""Maintenance token refresh, and the collector's partial-gap and permission outcomes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from local.runtime import pollers, ticks
+from socialmetrics.accounts.service import register_token
+from socialmetrics.compliance.audit import Actor
+from socialmetrics.config import get_settings
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.maintenance.tokens import refresh_expiring_tokens
+from tests.factories import give_consent, make_user, platform_id
+from tests.integration.collection.conftest import onboard
+
+
+def _tick() -> Any:
+    return ticks.tick("collect-tick", now=datetime.now(UTC) + timedelta(seconds=2))
+
+
+def _account(account_id: int) -> Any:
+    with unit_of_work() as session:
+        return session.execute(
+            text("SELECT status, token_expires_at FROM accounts WHERE id = :a"),
+            {"a": account_id},
+        ).one()
+
+
+def _last_run() -> Any:
+    with unit_of_work() as session:
+        return session.execute(
+            text("SELECT outcome, points_written, detail FROM collection_runs ORDER BY id DESC")
+        ).first()
+
+
+def test_maintenance_refreshes_tokens_expiring_within_a_day(sandbox: httpx.Client) -> None:
+    expiring = onboard(sandbox, "TikTok", expires_in=3_600)
+    fresh = onboard(sandbox, "X")  # 2 h left: also within the day, refreshed too
+    whatsapp = onboard(sandbox, "WhatsApp", expires_in=600)  # system-user token: no refresh
+    before = _account(expiring.account_id).token_expires_at
+    report = refresh_expiring_tokens(get_settings(), datetime.now(UTC))
+    assert report == {"refreshed": 2, "reauth_required": 0, "failed": 0, "skipped": 1}
+    assert _account(expiring.account_id).token_expires_at > before
+    assert _account(fresh.account_id).status == "active"
+    assert _account(whatsapp.account_id).status == "active"
+
+
+def test_a_dead_refresh_token_marks_the_account_for_reauth(sandbox: httpx.Client) -> None:
+    remote = sandbox.post("/_sandbox/accounts", json={"platform": "X", "posts": 2}).json()
+    user_id = make_user()
+    give_consent(user_id)
+    with unit_of_work() as session:
+        account_id = register_token(
+            session,
+            Actor(user_id=user_id, role="client"),
+            user_id,
+            platform_id("X"),
+            remote["id"],
+            remote["access_token"],
+            refresh_token="not-the-refresh-token-the-platform-issued",
+            expires_at=datetime.now(UTC) + timedelta(minutes=5),
+        ).account_id
+    report = refresh_expiring_tokens(get_settings(), datetime.now(UTC))
+    assert report["reauth_required"] == 1
+    assert _account(account_id).status == "reauth_required"
+
+
+def test_an_invalid_metric_is_a_recorded_gap_and_the_rest_is_stored(
+    sandbox: httpx.Client,
+) -> None:
+    account = onboard(sandbox, "Facebook", invalid_metrics=["page_views_total"])
+    assert _tick()["enqueued"] == 1
+    assert pollers.drain("collect-meta", max_batches=5).succeeded == 1
+    run = _last_run()
+    assert run.outcome == "collected"
+    assert run.points_written > 0
+    assert "page_views_total" in run.detail["unavailable"]
+    with unit_of_work() as session:
+        raw = session.execute(
+            text("SELECT DISTINCT raw_name FROM metrics WHERE account_id = :a"),
+            {"a": account.account_id},
+        ).scalars()
+        names = set(raw)
+    assert "page_views_total" not in names
+    assert "page_media_view" in names
+
+
+def test_a_forbidden_account_is_acknowledged_with_the_gap_recorded(
+    sandbox: httpx.Client,
+) -> None:
+    account = onboard(sandbox, "X")
+    sandbox.post(
+        "/_sandbox/faults",
+        json={"platform": "X", "account": account.remote["id"], "kind": "forbidden"},
+    )
+    assert _tick()["enqueued"] == 1
+    result = pollers.drain("collect-x", max_batches=5, retry_after_seconds=0)
+    assert (result.received, result.succeeded) == (1, 1)
+    run = _last_run()
+    assert run.outcome == "permission_denied"
+    assert run.points_written == 0
+    assert _account(account.account_id).status == "active"
