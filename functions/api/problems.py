@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from socialmetrics.errors import DomainError, Throttled
 from socialmetrics.logging import logger
+from socialmetrics.secrets import MissingSecret
 from socialmetrics.security.envelope import EnvelopeError
 
 PROBLEM = "application/problem+json"
@@ -101,6 +103,15 @@ def install(app: FastAPI) -> None:
     async def _keys(request: Request, exc: EnvelopeError) -> JSONResponse:
         logger.warning("key service failure", extra={"error": str(exc)})
         return problem(503, "The key service is unavailable; try again shortly.", request=request)
+
+    @app.exception_handler(MissingSecret)
+    @app.exception_handler(BotoCoreError)
+    @app.exception_handler(ClientError)
+    async def _configuration(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("dependency or configuration failure", extra={"error": type(exc).__name__})
+        return problem(
+            503, "A required service is unavailable; try again shortly.", request=request
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)

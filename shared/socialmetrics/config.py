@@ -19,6 +19,8 @@ Environment = Literal["local", "test", "dev", "staging", "prod"]
 
 # Safe, public values for a laptop; never accepted outside local/test.
 DEV_SECRET = "local-dev-secret-change-me"  # noqa: S105 - documented development default
+DEV_JWT_KEY = "local-dev-jwt-signing-key-change-me-0123456789"
+MIN_JWT_KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 DEV_LOCAL_MASTER_KEY = "bG9jYWwtZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="  # 32 bytes, base64
 _SECRET_FIELDS = (
     "jwt_signing_key",
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
     queue_urls: dict[str, str] = Field(default_factory=dict)
 
     # --- API authentication ------------------------------------------------------------------
-    jwt_signing_key: SecretStr = SecretStr(DEV_SECRET)
+    jwt_signing_key: SecretStr = SecretStr(DEV_JWT_KEY)
     jwt_issuer: str = "socialmetrics"
     jwt_audience: str = "socialmetrics-api"
     jwt_ttl_seconds: int = Field(default=900, ge=60, le=900)
@@ -137,10 +139,17 @@ class Settings(BaseSettings):
         weak = [
             name.upper()
             for name in _SECRET_FIELDS
-            if getattr(self, name).get_secret_value() in (DEV_SECRET, DEV_LOCAL_MASTER_KEY, "")
+            if getattr(self, name).get_secret_value()
+            in (DEV_SECRET, DEV_JWT_KEY, DEV_LOCAL_MASTER_KEY, "")
             and not (name == "local_master_key" and self.token_key_provider == "kms")  # noqa: S105
             and not (self.secrets_source == "secretsmanager" and name != "local_master_key")
         ]
+        short_jwt_key = (
+            self.secrets_source == "env"
+            and len(self.jwt_signing_key.get_secret_value().encode()) < MIN_JWT_KEY_BYTES
+        )
+        if short_jwt_key and "JWT_SIGNING_KEY" not in weak:
+            weak.append("JWT_SIGNING_KEY")
         if weak:
             raise ValueError(
                 f"ENVIRONMENT={self.environment} refuses development secrets; set "

@@ -45,3 +45,21 @@ def test_jwt_lifetime_is_capped_at_fifteen_minutes(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("JWT_TTL_SECONDS", "3600")
     with pytest.raises(ConfigurationError, match="JWT_TTL_SECONDS"):
         load_settings()
+
+
+def test_production_refuses_a_short_jwt_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "prod")
+    for name in (
+        "META_APP_SECRET",
+        "META_VERIFY_TOKEN",
+        "X_CONSUMER_SECRET",
+        "X_CLIENT_SECRET",
+        "TIKTOK_CLIENT_SECRET",
+        "INSTAGRAM_APP_SECRET",
+    ):
+        monkeypatch.setenv(name, "a-real-secret-from-the-platform")
+    monkeypatch.setenv("JWT_SIGNING_KEY", "too-short")
+    with pytest.raises(ConfigurationError, match="JWT_SIGNING_KEY"):
+        load_settings()
+    monkeypatch.setenv("JWT_SIGNING_KEY", "k" * 48)
+    assert load_settings().environment == "prod"

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from socialmetrics.config import get_settings
-from socialmetrics.secrets import get_secret
+from socialmetrics.config import MIN_JWT_KEY_BYTES, get_settings
+from socialmetrics.secrets import MissingSecret, get_secret
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
@@ -39,6 +39,14 @@ class Claims:
     expires_at: datetime
 
 
+def signing_key() -> str:
+    """The HS256 key; outside local/test one shorter than 32 bytes is refused (RFC 7518)."""
+    key = get_secret("jwt_signing_key").get_secret_value()
+    if len(key.encode()) < MIN_JWT_KEY_BYTES and not get_settings().is_local:
+        raise MissingSecret(f"jwt_signing_key must be at least {MIN_JWT_KEY_BYTES} bytes")
+    return key
+
+
 def issue(user_id: int, role: str, now: datetime | None = None) -> IssuedToken:
     settings = get_settings()
     now = now or datetime.now(UTC)
@@ -52,13 +60,13 @@ def issue(user_id: int, role: str, now: datetime | None = None) -> IssuedToken:
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
     }
-    key = get_secret("jwt_signing_key").get_secret_value()
+    key = signing_key()
     return IssuedToken(jwt.encode(payload, key, algorithm=ALGORITHM), ttl)
 
 
 def verify(token: str) -> Claims:
     settings = get_settings()
-    key = get_secret("jwt_signing_key").get_secret_value()
+    key = signing_key()
     try:
         payload = jwt.decode(
             token,

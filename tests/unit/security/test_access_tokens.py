@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from pydantic import SecretStr
 
 from socialmetrics.config import get_settings
 from socialmetrics.security import access_tokens
@@ -106,3 +107,22 @@ def test_tampered_payload_is_refused() -> None:
     forged = _b64(json.dumps(_claims(sub="1", role="admin")).encode())
     with pytest.raises(InvalidAccessToken):
         access_tokens.verify(f"{header}.{forged}.{signature}")
+
+
+def test_a_short_key_from_secrets_is_refused_outside_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from socialmetrics.secrets import MissingSecret
+
+    monkeypatch.setenv("ENVIRONMENT", "prod")
+    monkeypatch.setenv("SECRETS_SOURCE", "secretsmanager")
+    get_settings.cache_clear()
+    monkeypatch.setattr(
+        "socialmetrics.security.access_tokens.get_secret", lambda name: SecretStr("short")
+    )
+    try:
+        with pytest.raises(MissingSecret, match="at least 32 bytes"):
+            access_tokens.issue(1, "admin")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
