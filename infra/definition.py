@@ -343,5 +343,6 @@ def environment(f: Function) -> dict[str, str]:
     }
     if f.touches_database:
         env["DB_NULL_POOL"] = "true"  # RDS Proxy pools; the Lambda must not
+        env["DB_SSL_MODE"] = "verify-full"  # the proxy requires TLS; its certificate is public
     env.update(f.environment)
     return env

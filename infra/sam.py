@@ -280,7 +280,7 @@ def _keys_and_database() -> Template:
                     }
                 ],
                 "RoleArn": get_att("DatabaseProxyRole", "Arn"),
-                "RequireTLS": False,
+                "RequireTLS": True,
                 "VpcSubnetIds": [ref("DataSubnet1"), ref("DataSubnet2")],
                 "VpcSecurityGroupIds": [ref("ProxySecurityGroup")],
             },

@@ -178,7 +178,7 @@ class SocialMetricsStack(cdk.Stack):
             vpc=self.vpc,
             vpc_subnets=isolated,
             security_groups=[self.proxy_sg],
-            require_tls=False,
+            require_tls=True,
         )
         password = secret.secret_value_from_json("password").unsafe_unwrap()
         self.database_url = (

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     db_null_pool: bool = False  # True behind RDS Proxy: the proxy pools, the Lambda must not
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    # TLS to Postgres: "verify-full" (encrypt + verify the server certificate and host, e.g.
+    # RDS Proxy), "require" (encrypt only), "disable" (loopback development).
+    db_ssl_mode: Literal["disable", "require", "verify-full"] = "disable"
+    db_ssl_root_cert: str | None = None  # CA bundle path; the system's CAs when unset
 
     # --- AWS -------------------------------------------------------------------------------
     aws_endpoint_url: str | None = None  # moto / LocalStack locally; unset on AWS

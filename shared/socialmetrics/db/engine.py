@@ -7,6 +7,7 @@ timeout. :func:`unit_of_work` is the single place where a transaction commits or
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -20,14 +21,26 @@ from sqlalchemy.pool import NullPool
 from socialmetrics.config import Settings, get_settings
 
 
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """The TLS context pg8000 connects with, per ``DB_SSL_MODE``."""
+    if settings.db_ssl_mode == "disable":
+        return None
+    context = ssl.create_default_context(cafile=settings.db_ssl_root_cert)
+    if settings.db_ssl_mode == "require":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def build_engine(settings: Settings, **overrides: Any) -> Engine:
-    options: dict[str, Any] = {
-        "pool_pre_ping": True,
-        "connect_args": {
-            "timeout": settings.db_connect_timeout_seconds,
-            "application_name": settings.service_name,
-        },
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout_seconds,
+        "application_name": settings.service_name,
     }
+    context = ssl_context(settings)
+    if context is not None:
+        connect_args["ssl_context"] = context
+    options: dict[str, Any] = {"pool_pre_ping": True, "connect_args": connect_args}
     if settings.db_null_pool:
         options["poolclass"] = NullPool
     else:
