@@ -2,8 +2,10 @@
 
 For each event, :func:`ingest_delivery` inserts its key into ``webhook_events``
 (``ON CONFLICT DO NOTHING``); a key already there means a repeated delivery, and nothing else
-happens. A new key for a known account runs the event's effect; for an unknown account the
-event is kept as ``unmatched`` (with its payload) until :func:`rematch_unmatched` applies it.
+happens. A new key for a known account runs the event's effect — if the account's owner
+consents to collection (LGPD); otherwise the key is kept as ``no_consent`` with no payload and
+no effect. For an unknown account the event is kept as ``unmatched`` (with its payload) until
+:func:`rematch_unmatched` applies it.
 
 Daily counts are never incremented: after the effects, each touched (account, day) is locked
 and its counts are recomputed from the tables (``message_statuses`` for WhatsApp, the ledger for
@@ -21,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialmetrics.compliance.consent import has_active_consent
 from socialmetrics.db.metrics import upsert_points
 from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform, parse_platform
@@ -49,6 +52,8 @@ COUNTERS: dict[str, str] = {
     "x.post.create": "posts_created",
     "tiktok.video.publish.completed": "posts_created",
 }
+# Events that change an account's state rather than collect data: applied without consent.
+CONSENT_FREE = frozenset({"tiktok.authorization.removed"})
 # Instagram story_insights value fields → normalised metric (later entries win on a clash).
 STORY_METRICS: dict[str, str] = {
     "impressions": "impressions",
@@ -177,10 +182,27 @@ class IngestResult:
     duplicates: int = 0
     unmatched: int = 0
     rematched: int = 0
+    without_consent: int = 0
+
+
+class ConsentCache:
+    """Whether each account owner currently consents to collection (one lookup per user)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[int, bool] = {}
+
+    def allows(self, event: Event, account: AccountRef) -> bool:
+        if event.event_type in CONSENT_FREE:
+            return True
+        if account.user_id not in self.known:
+            self.known[account.user_id] = has_active_consent(self.session, account.user_id)
+        return self.known[account.user_id]
 
 
 def _apply_all(session: Session, events: Iterable[Event], recount: Recount) -> IngestResult:
     result = IngestResult()
+    consent = ConsentCache(session)
     matched: dict[tuple[Platform, str], AccountRef] = {}
     for event in events:
         account = queries.find_account(session, event.platform.value, event.account_ids)
@@ -197,6 +219,9 @@ def _apply_all(session: Session, events: Iterable[Event], recount: Recount) -> I
             result.duplicates += 1
         elif account is None:
             result.unmatched += 1
+        elif not consent.allows(event, account):
+            queries.mark_no_consent(session, event.platform.value, event.event_key)
+            result.without_consent += 1
         else:
             apply_effects(session, event, account, recount)
             result.applied += 1
@@ -230,8 +255,12 @@ def _rematch(
     recount: Recount,
 ) -> int:
     applied = 0
+    consent = ConsentCache(session)
     for row in queries.lock_unmatched(session, platform.value, platform_user_id):
         event = Event.from_payload(platform, row.event_type, row.event_key, dict(row.payload))
+        if not consent.allows(event, account):
+            queries.mark_no_consent(session, platform.value, row.event_key)
+            continue
         apply_effects(session, event, account, recount)
         queries.mark_applied(session, row.id, account.id)
         applied += 1

@@ -125,6 +125,18 @@ def mark_applied(session: Session, event_id: int, account_id: int) -> None:
     )
 
 
+def mark_no_consent(session: Session, provider: str, event_key: str) -> None:
+    """Keep the key (so redeliveries stay duplicates) but drop the payload: the account's
+    owner has not consented to collection, so nothing of the event is stored or counted."""
+    session.execute(
+        text(
+            "UPDATE webhook_events SET status = 'no_consent', payload = NULL, "
+            "processed_at = now() WHERE provider = :p AND event_key = :k"
+        ),
+        {"p": provider, "k": event_key},
+    )
+
+
 def lock_account_day(session: Session, account_id: int, day: datetime) -> None:
     """Serialise recounts of one account-day across concurrent transactions."""
     digest = hashlib.sha256(f"webhook-day:{account_id}:{day.date()}".encode()).digest()

@@ -24,7 +24,7 @@ from socialmetrics.aws import client
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner
 from socialmetrics.webhooks import rematch_unmatched
-from tests.factories import make_account, set_account
+from tests.factories import give_consent, make_account, set_account
 from tests.integration.webhooks.conftest import SECRETS, queue_arn, receive_all
 from tests.integration.webhooks.test_receivers import tiktok_header, x_header
 from tests.support import reset_process_state
@@ -39,9 +39,11 @@ def queue(db: str, events_queue: str) -> str:
     return events_queue
 
 
-def account(platform: str, platform_user_id: str) -> Owner:
+def account(platform: str, platform_user_id: str, consent: bool = True) -> Owner:
     owner = make_account(platform=platform)
     set_account(owner.account_id, platform_user_id=platform_user_id)
+    if consent:
+        give_consent(owner.user_id)
     return owner
 
 
@@ -441,3 +443,35 @@ def test_webhooks_keep_working_while_the_database_is_down(
     assert run_ingest(queue) == []
     assert message_row("wamid.down").status == "read"
     assert daily(owner.account_id)["messages_read"] == 1
+
+
+def test_without_consent_nothing_is_stored_but_redeliveries_stay_duplicates(queue: str) -> None:
+    owner = account("WhatsApp", "PN5", consent=False)
+    post_meta(whatsapp(status("wamid.nc", "delivered"), phone_id="PN5"))
+    post_meta(whatsapp(status("wamid.nc", "delivered"), phone_id="PN5"))
+    assert run_ingest(queue) == []
+    rows = ledger()
+    assert [(r.status, r.payload) for r in rows] == [("no_consent", None)]
+    assert daily(owner.account_id) == {}
+    with unit_of_work() as session:
+        kept = session.execute(text("SELECT count(*) FROM message_statuses")).scalar_one()
+    assert kept == 0
+
+
+def test_deauthorisation_applies_even_without_consent(queue: str) -> None:
+    owner = account("TikTok", "OPEN9", consent=False)
+    post_tiktok(
+        {
+            "client_key": "ck",
+            "event": "authorization.removed",
+            "create_time": NOW,
+            "user_openid": "OPEN9",
+            "content": json.dumps({"reason": 2}),
+        }
+    )
+    run_ingest(queue)
+    with unit_of_work() as session:
+        status = session.execute(
+            text("SELECT status FROM accounts WHERE id = :a"), {"a": owner.account_id}
+        ).scalar_one()
+    assert status == "reauth_required"
