@@ -18,16 +18,6 @@ from local.runtime.postgres import free_port
 from socialmetrics.aws import client
 from socialmetrics.config import Settings
 
-SECRET_FIELDS = (
-    "jwt_signing_key",
-    "meta_app_secret",
-    "meta_verify_token",
-    "instagram_app_secret",
-    "x_consumer_secret",
-    "x_client_secret",
-    "tiktok_client_secret",
-)
-
 
 @contextlib.contextmanager
 def moto_server(port: int | None = None) -> Iterator[str]:
@@ -101,7 +91,9 @@ def _ensure_queues(settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
 
 def _ensure_secret(settings: Settings) -> str:
     sm = client("secretsmanager")
-    value = json.dumps({name: getattr(settings, name).get_secret_value() for name in SECRET_FIELDS})
+    value = json.dumps(
+        {name: getattr(settings, name).get_secret_value() for name in definition.APP_SECRET_KEYS}
+    )
     try:
         arn: str = sm.create_secret(Name=settings.app_secret_id, SecretString=value)["ARN"]
     except sm.exceptions.ResourceExistsException:

@@ -40,3 +40,13 @@ def test_example_values_are_valid_settings(monkeypatch: object) -> None:
             monkeypatch.setenv(name, value.split("#", 1)[0].strip())
     settings = Settings()
     assert settings.environment == "local"
+
+
+def test_app_secret_keys_are_the_names_get_secret_accepts() -> None:
+    from typing import get_args
+
+    from infra import definition
+    from socialmetrics.secrets import SecretName
+
+    assert set(get_args(SecretName)) == set(definition.APP_SECRET_KEYS)
+    assert set(definition.APP_SECRET_KEYS) <= set(Settings.model_fields)
