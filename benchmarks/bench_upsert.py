@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from benchmarks.harness import Comparison, median_seconds
+from benchmarks.harness import Comparison, make_owner, median_seconds
 from socialmetrics.db.engine import unit_of_work
-from socialmetrics.db.metrics import Owner, upsert_points
+from socialmetrics.db.metrics import upsert_points
 from socialmetrics.points import MetricPoint
 
 ROW_SQL = text(
@@ -22,24 +22,6 @@ ROW_SQL = text(
     SET value = EXCLUDED.value WHERE metrics.value IS DISTINCT FROM EXCLUDED.value
     """
 )
-
-
-def _owner() -> Owner:
-    with unit_of_work() as session:
-        user = session.execute(
-            text(
-                "INSERT INTO users (name, email) VALUES ('bench', 'bench@example.com') RETURNING id"
-            )
-        ).scalar_one()
-        account = session.execute(
-            text(
-                "INSERT INTO accounts (user_id, platform_id, platform_user_id, access_token_ct,"
-                " wrapped_key, key_id) VALUES (:u, 3, 'bench', '\\x00', '\\x00', 'bench')"
-                " RETURNING id"
-            ),
-            {"u": user},
-        ).scalar_one()
-    return Owner(user_id=user, platform_id=3, account_id=account)
 
 
 def _points(count: int, offset: int) -> list[MetricPoint]:
@@ -59,9 +41,9 @@ def _points(count: int, offset: int) -> list[MetricPoint]:
     ]
 
 
-def run(rows: int = 2_000) -> Comparison:
-    owner = _owner()
-    rounds = iter(range(1, 100))
+def run(rows: int = 2_000, repeat: int = 3) -> Comparison:
+    owner = make_owner()
+    rounds = iter(range(1, 2 * repeat + 2))
 
     def row_by_row() -> None:
         batch = _points(rows, next(rounds) * rows * 10)
@@ -91,8 +73,8 @@ def run(rows: int = 2_000) -> Comparison:
         with unit_of_work() as session:
             upsert_points(session, owner, batch)
 
-    baseline = median_seconds(row_by_row)
-    candidate = median_seconds(one_statement)
+    baseline = median_seconds(row_by_row, repeat)
+    candidate = median_seconds(one_statement, repeat)
     return Comparison(
         name=f"upsert of {rows:,} metric points",
         baseline="row-by-row executemany",
@@ -100,4 +82,6 @@ def run(rows: int = 2_000) -> Comparison:
         baseline_seconds=baseline,
         candidate_seconds=candidate,
         unit_count=rows,
+        unit="points",
+        runs=repeat,
     )

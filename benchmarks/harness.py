@@ -1,4 +1,9 @@
-"""Shared benchmark plumbing: a throwaway database, repeated timing, ratio reporting."""
+"""Shared benchmark plumbing: a throwaway database, an AWS endpoint, timing, ratio reporting.
+
+Every benchmark measures a candidate and its baseline in the same run, on the same database
+and endpoint, and reports the ratio: these machines are noisy, absolute numbers move, ratios
+hold. Nothing here asserts on time.
+"""
 
 from __future__ import annotations
 
@@ -10,59 +15,205 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from local.runtime import postgres
 
+if TYPE_CHECKING:
+    from local.runtime.aws import Resources
+    from socialmetrics.db.metrics import Owner
+
 ROOT = Path(__file__).resolve().parents[1]
+# Quiet, offline defaults for a benchmark process (set only when the caller did not).
+BENCH_ENV = {
+    "ENVIRONMENT": "test",
+    "LOG_LEVEL": "ERROR",  # no per-request log lines in the output (or in the timings)
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+DUMMY_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Comparison:
+    """A candidate against its in-run baseline. ``unit`` names what ``unit_count`` counts
+    (points, requests, …): rates are then shown per second; without it, per-run times."""
+
     name: str
     baseline: str
     candidate: str
     baseline_seconds: float
     candidate_seconds: float
-    unit_count: int
+    unit_count: int = 1
+    unit: str = ""
+    runs: int = 3
+    note: str = ""
 
     @property
     def ratio(self) -> float:
+        """How many times faster the candidate is (below 1: it is slower)."""
         return self.baseline_seconds / self.candidate_seconds if self.candidate_seconds else 0.0
 
+    def verdict(self) -> str:
+        if self.ratio >= 1 or self.ratio == 0:
+            return f"{self.ratio:.1f}x faster"
+        return f"{1 / self.ratio:.1f}x slower"
+
+    def detail(self) -> str:
+        if self.unit:
+            return (
+                f"{rate(self.unit_count, self.candidate_seconds)} vs "
+                f"{rate(self.unit_count, self.baseline_seconds)} {self.unit}/s"
+            )
+        return f"{duration(self.candidate_seconds)} vs {duration(self.baseline_seconds)}"
+
     def line(self) -> str:
+        text = (
+            f"{self.name}: {self.candidate} is {self.verdict()} than {self.baseline} "
+            f"({self.detail()}; median of {self.runs} runs)"
+        )
+        return f"{text} [{self.note}]" if self.note else text
+
+    def table_row(self) -> str:
         return (
-            f"{self.name}: {self.candidate} is {self.ratio:.1f}x faster than {self.baseline} "
-            f"({self.unit_count / self.candidate_seconds:,.0f}/s vs "
-            f"{self.unit_count / self.baseline_seconds:,.0f}/s; median of runs)"
+            f"| {self.name} | {self.candidate} | {self.baseline} | "
+            f"{self.verdict()} ({self.detail()}) |"
         )
 
 
-def median_seconds(run: Callable[[], object], repeat: int = 3) -> float:
-    samples = []
-    for _ in range(repeat):
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}" if seconds > 0 else "∞"
+
+
+def duration(seconds: float) -> str:
+    """A short human duration: µs below 1 ms, ms below 1 s, else s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def samples(
+    run: Callable[[], object],
+    repeat: int = 3,
+    warmup: int = 0,
+    setup: Callable[[], object] | None = None,
+) -> list[float]:
+    """Wall-clock seconds of ``repeat`` calls of ``run`` after ``warmup`` untimed calls;
+    ``setup`` (untimed) runs before every call, warm-ups included."""
+    if repeat < 1:
+        raise ValueError("repeat must be at least 1")
+    measured = []
+    for round_ in range(warmup + repeat):
+        if setup is not None:
+            setup()
         started = time.perf_counter()
         run()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        if round_ >= warmup:
+            measured.append(time.perf_counter() - started)
+    return measured
+
+
+def median_seconds(
+    run: Callable[[], object],
+    repeat: int = 3,
+    warmup: int = 0,
+    setup: Callable[[], object] | None = None,
+) -> float:
+    return statistics.median(samples(run, repeat, warmup, setup))
+
+
+def apply_defaults() -> None:
+    for name, value in BENCH_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+def reset_process_state() -> None:
+    """Forget cached settings, engines and boto3 clients after the environment changed."""
+    from socialmetrics import aws
+    from socialmetrics.config import get_settings
+    from socialmetrics.db import engine
+
+    engine.dispose()
+    get_settings.cache_clear()
+    aws.reset_caches()
 
 
 @contextlib.contextmanager
 def migrated_database() -> Iterator[str]:
     """A fresh, migrated database for this benchmark run, dropped afterwards."""
-    from socialmetrics.config import get_settings
     from socialmetrics.db import engine, migrate
 
+    apply_defaults()
+    previous = os.environ.get("DATABASE_URL")
     with postgres.server(ROOT / ".local" / "bench-pg") as server:
         postgres.wait_ready(server)
         name = f"socialmetrics_bench_{secrets.token_hex(3)}"
         url = postgres.create_database(server, name)
         os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
-        os.environ.setdefault("ENVIRONMENT", "test")
-        get_settings.cache_clear()
-        engine.dispose()
+        reset_process_state()
         migrate.upgrade()
         try:
             yield os.environ["DATABASE_URL"]
         finally:
             engine.dispose()
+            if previous is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = previous
+            reset_process_state()
             postgres.drop_database(server, name)
+
+
+@contextlib.contextmanager
+def aws_endpoint() -> Iterator[Resources]:
+    """moto's server on a free loopback port, bootstrapped with the stack's resources."""
+    from local.runtime import aws as local_aws
+    from socialmetrics.config import get_settings
+
+    apply_defaults()
+    saved = {
+        name: os.environ.get(name)
+        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", *DUMMY_AWS_CREDENTIALS)
+    }
+    with local_aws.moto_server() as endpoint:
+        os.environ.update(DUMMY_AWS_CREDENTIALS)
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+        reset_process_state()
+        try:
+            yield local_aws.bootstrap(get_settings())
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            reset_process_state()
+
+
+def make_owner(platform_id: int = 3, role: str = "client") -> Owner:
+    """A fresh user and one account of ``platform_id`` (placeholder ciphertext) to write to."""
+    from sqlalchemy import text
+
+    from socialmetrics.db.engine import unit_of_work
+    from socialmetrics.db.metrics import Owner
+
+    tag = secrets.token_hex(4)
+    with unit_of_work() as session:
+        user_id: int = session.execute(
+            text("INSERT INTO users (name, email, role) VALUES ('bench', :e, :r) RETURNING id"),
+            {"e": f"bench-{tag}@example.com", "r": role},
+        ).scalar_one()
+        account_id: int = session.execute(
+            text(
+                "INSERT INTO accounts (user_id, platform_id, platform_user_id, access_token_ct,"
+                " wrapped_key, key_id) VALUES (:u, :p, :pu, '\\x00', '\\x00', 'bench')"
+                " RETURNING id"
+            ),
+            {"u": user_id, "p": platform_id, "pu": f"bench-{tag}"},
+        ).scalar_one()
+    return Owner(user_id=user_id, platform_id=platform_id, account_id=account_id)

@@ -8,12 +8,14 @@ the well-known development secrets, so a deployed stack cannot start with them.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 Environment = Literal["local", "test", "dev", "staging", "prod"]
 
@@ -124,17 +126,23 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
+        # Parsed with the standard library: functions that never open the database (webhook
+        # receivers) validate settings too, and must not pay for importing SQLAlchemy.
         try:
-            url = make_url(value)
-        except ArgumentError as exc:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 - raises ValueError for a malformed port
+        except ValueError as exc:
             raise ValueError(f"DATABASE_URL is not a valid database URL: {exc}") from None
-        if url.get_backend_name() != "postgresql":
+        if not parts.scheme or "://" not in value:
+            raise ValueError("DATABASE_URL is not a valid database URL (postgresql://…)")
+        backend = parts.scheme.split("+", 1)[0]
+        if backend not in ("postgresql", "postgres"):
             raise ValueError("DATABASE_URL must point to PostgreSQL (postgresql://…)")
-        if not url.host and not url.query.get("unix_sock"):
+        if not parts.hostname and not parse_qs(parts.query).get("unix_sock"):
             raise ValueError("DATABASE_URL must name a host")
-        if not url.database:
+        if not parts.path.strip("/"):
             raise ValueError("DATABASE_URL must name a database")
-        return url.set(drivername="postgresql+pg8000").render_as_string(hide_password=False)
+        return "postgresql+pg8000" + value.strip()[len(parts.scheme) :]
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> Settings:
@@ -164,6 +172,8 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> URL:
+        from sqlalchemy.engine import make_url
+
         return make_url(self.database_url)
 
     @property

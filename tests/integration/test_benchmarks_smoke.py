@@ -1,0 +1,46 @@
+"""Benchmarks run end to end with tiny sizes (a few seconds): they measure real work and check
+their own results. No timing is asserted — only that each produced a sane comparison."""
+
+from __future__ import annotations
+
+from benchmarks import bench_cold_import, bench_fanout, bench_pagination, bench_webhook
+from benchmarks.harness import Comparison
+from local.runtime.aws import Resources, queue_depth
+
+
+def assert_measured(result: Comparison) -> None:
+    assert result.baseline_seconds > 0
+    assert result.candidate_seconds > 0
+    assert result.name in result.line()
+
+
+def test_pagination_benchmark_compares_identical_pages(db: str) -> None:
+    result = bench_pagination.run(points=3_000, page=20, page_size=100, repeat=1)
+    assert_measured(result)
+    assert result.baseline == "OFFSET 1,900"
+    assert result.unit_count == 100
+
+
+def test_fanout_benchmark_enqueues_every_account_and_leaves_the_queues_empty(
+    clean_queues: Resources,
+) -> None:
+    result = bench_fanout.run(clean_queues, accounts=30, repeat=1)
+    assert_measured(result)
+    assert "4 SQS calls vs 30" in result.note  # X 6 → 1, Meta 18 → 2, TikTok 6 → 1
+    for key, url in clean_queues.queue_urls.items():
+        if key.startswith("collect-"):
+            assert queue_depth(url)["ApproximateNumberOfMessages"] == "0"
+
+
+def test_webhook_benchmark_queues_only_the_genuine_deliveries(clean_queues: Resources) -> None:
+    result = bench_webhook.run(clean_queues, deliveries=3, repeat=1)
+    assert_measured(result)
+    depth = queue_depth(clean_queues.queue_urls["events"])["ApproximateNumberOfMessages"]
+    assert depth == str(3 * 2)  # one warm-up round + one measured round, genuine only
+
+
+def test_a_webhook_receiver_imports_neither_fastapi_nor_the_orm() -> None:
+    _, loaded = bench_cold_import.import_once(bench_cold_import.RECEIVER)
+    assert "fastapi" not in loaded
+    assert "sqlalchemy.orm" not in loaded
+    assert "boto3" not in loaded
