@@ -50,6 +50,11 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
+# Defaults point at a running `make run` (its database, moto on :4566); override any of them.
+invoke: export DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/socialmetrics_local
+invoke: export AWS_ENDPOINT_URL ?= http://127.0.0.1:4566
+invoke: export AWS_ACCESS_KEY_ID ?= local
+invoke: export AWS_SECRET_ACCESS_KEY ?= local
 invoke: $(STAMP)
 	$(PY) -m local.runtime invoke $(FN) $(EVENT)
 

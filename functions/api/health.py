@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from functions.api.deps import route
 from socialmetrics.db.engine import ping
 from socialmetrics.errors import ServiceUnavailable
 
@@ -34,7 +35,9 @@ def _check_aws() -> None:
         ) from exc
 
 
-@router.get(
+@route(
+    router,
+    "GET",
     "/health",
     summary="Liveness, with a database round trip",
     responses={503: {"description": "Database unreachable (problem+json)"}},
@@ -44,7 +47,9 @@ async def health() -> dict[str, Any]:
     return {"status": "ok", "database": "reachable"}
 
 
-@router.get(
+@route(
+    router,
+    "GET",
     "/health/ready",
     summary="Readiness: database and AWS endpoint",
     responses={503: {"description": "A dependency is unreachable (problem+json)"}},

@@ -25,6 +25,11 @@ def test_health_reports_database_reachable(client: TestClient) -> None:
     assert response.json() == {"status": "ok", "database": "reachable"}
 
 
+def test_both_slash_forms_answer(client: TestClient) -> None:
+    assert client.get("/health/").status_code == 200
+    assert client.get("/health/ready/").status_code == 200
+
+
 def test_ready_checks_database_and_aws(client: TestClient) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 200

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from socialmetrics.db.engine import unit_of_work
-from tests.integration.api.conftest import Person, make_person
+from tests.integration.api.conftest import SIGNING_KEY, Person, make_person
 from tests.integration.api.gateway import Api
 
 PLANTED = "PLANTED-token-7f3a9c1e5b"
@@ -331,3 +331,50 @@ def test_wrong_tokens_are_401_through_the_handler(api: Api, client: Person) -> N
     _assert_problem(reply, 401, 401)
     assert Decimal(1)  # keep the import honest
     assert datetime.now(UTC)
+
+
+def _craft(claims: dict[str, object], key: str = SIGNING_KEY) -> str:
+    import jwt
+
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+def test_crafted_tokens_are_401_through_the_handler(api: Api, client: Person) -> None:
+    import base64
+    import time
+
+    now = int(time.time())
+    good = {
+        "iss": "socialmetrics",
+        "aud": "socialmetrics-api",
+        "sub": str(client.user_id),
+        "role": "client",
+        "iat": now,
+        "exp": now + 300,
+        "jti": "x" * 32,
+    }
+
+    def unsigned(claims: dict[str, object]) -> str:
+        def part(value: dict[str, object]) -> str:
+            return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+        return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+    header, payload, signature = _craft(good).split(".")
+    tampered_claims = json.loads(base64.urlsafe_b64decode(payload + "==")) | {"sub": "1"}
+    tampered_payload = (
+        base64.urlsafe_b64encode(json.dumps(tampered_claims).encode()).rstrip(b"=").decode()
+    )
+    cases = {
+        "alg none": unsigned(good),
+        "wrong key": _craft(good, key="another-key-that-is-also-long-enough-0123456789"),
+        "expired": _craft(good | {"iat": now - 3600, "exp": now - 1800}),
+        "wrong aud": _craft(good | {"aud": "someone-else"}),
+        "wrong iss": _craft(good | {"iss": "evil"}),
+        "tampered": f"{header}.{tampered_payload}.{signature}",
+    }
+    for name, token in cases.items():
+        reply = api.call("GET", f"/users/{client.user_id}", token=token)
+        assert reply.status == 401, name
+        assert reply.headers["content-type"] == "application/problem+json", name
+    assert api.call("GET", f"/users/{client.user_id}", token=_craft(good)).status == 200
