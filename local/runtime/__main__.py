@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the whole system on loopback")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--https-port", type=int, default=8443, help="HTTPS (self-signed) port")
     run.add_argument(
         "--external-aws",
         action="store_true",
@@ -31,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         return invoke.main(args.function, args.event)
     if args.command == "run":
         return system.run(
-            port=args.port, external_aws=args.external_aws, for_seconds=args.for_seconds
+            port=args.port,
+            https_port=args.https_port,
+            external_aws=args.external_aws,
+            for_seconds=args.for_seconds,
         )
     return 2
 

@@ -3,9 +3,10 @@
 Started on loopback, in order: Postgres (``DATABASE_URL``, the machine's server, or a throwaway
 cluster under ``.local/``), the AWS endpoint (moto's server on :4566, or LocalStack with
 ``--external-aws``) bootstrapped with the stack's resources, migrations, the platform sandbox,
-the demo tenant, the gateway on :8000 (HTTP → API Gateway v2 events → the api and webhook
-handlers), queue pollers (SQS → SQS events → collector and ingest) and schedule ticks
-(EventBridge Scheduler events → scheduler and maintenance). Local state lives in ``.local/``;
+the demo tenant, the gateway on :8000 and, with a self-signed certificate, on :8443 (HTTP →
+API Gateway v2 events → the api and webhook handlers), queue pollers (SQS → SQS events →
+collector and ingest) and schedule ticks (EventBridge Scheduler events → scheduler and
+maintenance). Local state lives in ``.local/``;
 Ctrl-C (or ``for_seconds``) stops everything this process started.
 """
 
@@ -65,11 +66,20 @@ def _say(message: str = "") -> None:
 
 
 @contextlib.contextmanager
-def _serve(app: Any, port: int) -> Iterator[None]:
+def _serve(app: Any, port: int, tls: tuple[Path, Path] | None = None) -> Iterator[None]:
     import uvicorn
 
+    certfile, keyfile = tls if tls else (None, None)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=str(certfile) if certfile else None,
+            ssl_keyfile=str(keyfile) if keyfile else None,
+        )
     )
     thread = threading.Thread(target=server.run, name=f"http:{port}", daemon=True)
     thread.start()
@@ -105,12 +115,16 @@ def _progress() -> str:
     )
 
 
-def _print_howto(port: int, credentials: dict[str, Any]) -> None:
+def _print_howto(port: int, https_port: int, credentials: dict[str, Any]) -> None:
     base = f"http://127.0.0.1:{port}"
     client = credentials["client"]
     admin = credentials["admin"]
     _say()
     _say(f"API        {base}   (OpenAPI docs: {base}/docs)")
+    _say(
+        f"HTTPS      https://127.0.0.1:{https_port}  (self-signed: curl --cacert"
+        f" {(STATE / 'tls' / 'cert.pem').relative_to(ROOT)})"
+    )
     _say(f"webhooks   {base}/webhooks/meta | /webhooks/x | /webhooks/tiktok")
     _say(f"demo admin  user {admin['user_id']}  key {admin['api_key']}")
     _say(f"demo client user {client['user_id']}  key {client['api_key']}")
@@ -137,7 +151,13 @@ def _print_howto(port: int, credentials: dict[str, Any]) -> None:
     _say("Collection runs every few seconds here (every 15 minutes on AWS). Ctrl-C stops.")
 
 
-def run(port: int = 8000, *, external_aws: bool = False, for_seconds: float | None = None) -> int:
+def run(
+    port: int = 8000,
+    *,
+    https_port: int = 8443,
+    external_aws: bool = False,
+    for_seconds: float | None = None,
+) -> int:
     """Start everything, print how to call it, serve until Ctrl-C/SIGTERM or ``for_seconds``."""
     STATE.mkdir(exist_ok=True)
     for name, value in LOCAL_DEFAULTS.items():
@@ -170,9 +190,12 @@ def run(port: int = 8000, *, external_aws: bool = False, for_seconds: float | No
         from local.runtime.gateway import Gateway
         from local.runtime.pollers import BatchResult, QueuePollers
         from local.runtime.ticks import ScheduleTicks
+        from local.runtime.tls import self_signed
 
         credentials = ensure_demo_tenant(sandbox_url, CREDENTIALS)
-        stack.enter_context(_serve(Gateway(), port))
+        gateway = Gateway()
+        stack.enter_context(_serve(gateway, port))
+        stack.enter_context(_serve(gateway, https_port, self_signed(STATE / "tls")))
 
         def on_batch(batch: BatchResult) -> None:
             failed = f", {batch.failed} to retry" if batch.failed else ""
@@ -181,7 +204,7 @@ def run(port: int = 8000, *, external_aws: bool = False, for_seconds: float | No
         stack.enter_context(QueuePollers(on_batch=on_batch))
         stack.enter_context(ScheduleTicks(["collect-tick"], interval=COLLECT_TICK_SECONDS))
         stack.enter_context(ScheduleTicks(["maintenance-daily"]))
-        _print_howto(port, credentials)
+        _print_howto(port, https_port, credentials)
 
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -90,7 +91,7 @@ def _webhook_reaches_the_api(base: str, headers: dict[str, str], user: str) -> N
 def test_run_serves_demo_metrics_within_a_minute(pg_server: URL) -> None:
     name = f"socialmetrics_run_{secrets.token_hex(3)}"
     database = postgres.create_database(pg_server, name)
-    port = postgres.free_port()
+    port, https_port = postgres.free_port(), postgres.free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -98,7 +99,18 @@ def test_run_serves_demo_metrics_within_a_minute(pg_server: URL) -> None:
     }
     env["DATABASE_URL"] = database.render_as_string(hide_password=False)
     process = subprocess.Popen(
-        [sys.executable, "-m", "local.runtime", "run", "--port", str(port), "--for-seconds", "90"],
+        [
+            sys.executable,
+            "-m",
+            "local.runtime",
+            "run",
+            "--port",
+            str(port),
+            "--https-port",
+            str(https_port),
+            "--for-seconds",
+            "90",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -130,6 +142,10 @@ def test_run_serves_demo_metrics_within_a_minute(pg_server: URL) -> None:
                 if not rows:
                     time.sleep(1)
         assert rows, "no metrics within 60 s:\n" + "".join(output)
+        certificate = ROOT / ".local" / "tls" / "cert.pem"
+        with httpx.Client(verify=ssl.create_default_context(cafile=certificate)) as tls:
+            secure = tls.get(f"https://127.0.0.1:{https_port}/health")
+        assert secure.json()["database"] == "reachable"
         _webhook_reaches_the_api(base, headers, user)
     finally:
         process.send_signal(signal.SIGTERM)
