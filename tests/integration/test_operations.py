@@ -148,3 +148,18 @@ def test_pending_erasures_are_finished(db: str) -> None:
         )
     assert roles == ["system"]
     assert steps.finish_pending_erasures(get_settings(), NOW) == {"erased": []}
+
+
+def test_populate_writes_history_once(db: str, aws_resources: object) -> None:
+    from scripts.populate_db import populate
+
+    first = populate(users=2, days=10, seed=3)
+    assert first["users_created"] == 2
+    assert first["points_written"] == 2 * 10 * 26
+    again = populate(users=2, days=10, seed=3)
+    assert again == {"users_created": 0, "points_written": 0}
+    with unit_of_work() as session:
+        consents = session.execute(text("SELECT count(*) FROM consents")).scalar_one()
+        accounts = session.execute(text("SELECT count(*) FROM accounts")).scalar_one()
+    assert consents == 0  # never collected by the scheduler
+    assert accounts == 10
