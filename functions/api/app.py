@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from functions.api import health, problems
+from functions.api import caching, health, problems
 from functions.api.routes import accounts, auth, consent, metrics, platforms, tokens, users
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
@@ -27,6 +27,7 @@ def create_app() -> FastAPI:
         redirect_slashes=False,
     )
     problems.install(app)
+    app.middleware("http")(caching.conditional_get)
     max_body = settings.api_max_body_bytes
 
     @app.middleware("http")
