@@ -23,6 +23,10 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	@$(PY) -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) pip install -q --python $(PY) -r requirements/dev.lock
 	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@# aws-cdk-lib (CDK synth in tests/infra) runs on Node.js; install it when missing.
+	@command -v node >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; } \
+		|| echo "warning: Node.js not found; install it for the CDK synth tests" >&2
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-ObjectType = Literal["account", "post", "video", "story", "reel", "message", "template"]
+ObjectType = Literal[
+    "account", "post", "video", "story", "reel", "message", "template", "phone_number"
+]
 Period = Literal["snapshot", "lifetime", "day", "week", "days_28", "month"]
 Source = Literal["poll", "webhook", "derived"]
 

@@ -8,18 +8,20 @@ from socialmetrics.catalog.deprecations import (
     describe,
     switches,
 )
-from socialmetrics.catalog.mappings import MAPPINGS, Level, normalise
+from socialmetrics.catalog.mappings import MAPPINGS, SCALES, Level, normalise, scale
 from socialmetrics.catalog.vocabulary import METRICS
 
 __all__ = [
     "DEPRECATIONS",
     "MAPPINGS",
     "METRICS",
+    "SCALES",
     "Deprecation",
     "Level",
     "RawMetric",
     "Switch",
     "describe",
     "normalise",
+    "scale",
     "switches",
 ]

@@ -2,10 +2,13 @@
 
 Names are the provider's own field or insight names. Current and deprecated names sit side by
 side so a series stays continuous across a rename; :mod:`.deprecations` says which is which.
-Pinned against Graph API v25.0, X API v2 and TikTok Display API v2.
+Pinned against Graph API v25.0, X API v2, TikTok Display API v2 and TikTok API for Business
+v1.3. :data:`SCALES` converts a raw value into the normalised unit (e.g. seconds → ms).
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from socialmetrics.platforms import Platform
 
@@ -123,6 +126,16 @@ MAPPINGS: dict[Platform, dict[Level, dict[str, str]]] = {
             "delivered": "messages_delivered",
             "volume": "messages_billable",
             "cost": "messaging_cost",
+            # conversation_analytics data points (legacy conversation-based pricing): the
+            # field path keeps them apart from pricing_analytics' volume/cost.
+            "conversation_analytics.conversation": "conversations",
+            "conversation_analytics.cost": "conversation_cost",
+        },
+        # GET /{waba-id}/phone_numbers: string enums encoded as numbers by the client
+        # (see socialmetrics.providers.whatsapp.MESSAGING_LIMITS / QUALITY_SCORES).
+        "phone_number": {
+            "messaging_limit_tier": "messaging_limit",
+            "quality_rating": "quality_score",
         },
         "template": {
             "sent": "messages_sent",
@@ -133,21 +146,51 @@ MAPPINGS: dict[Platform, dict[Level, dict[str, str]]] = {
     },
     Platform.TIKTOK: {
         "account": {
+            # Display API v2 /v2/user/info/
             "follower_count": "followers",
             "following_count": "following",
             "likes_count": "likes",
             "video_count": "posts_count",
+            # API for Business business/get/ (snapshot followers_count; daily metrics[])
+            "followers_count": "followers",
+            "profile_views": "profile_views",
+            "video_views": "video_views",
+            "likes": "likes",
+            "comments": "comments",
+            "shares": "shares",
         },
         "video": {
+            # Display API v2 video object
             "view_count": "video_views",
             "like_count": "likes",
             "comment_count": "comments",
             "share_count": "shares",
+            # API for Business business/video/list/
+            "video_views": "video_views",
+            "likes": "likes",
+            "comments": "comments",
+            "shares": "shares",
+            "reach": "reach",
+            "total_time_watched": "watch_time_ms",
+            "average_time_watched": "avg_watch_time_ms",
+            "full_video_watched_rate": "full_watch_rate",
         },
     },
+}
+
+# Raw value × factor = value in the normalised metric's unit. TikTok's Business API gives
+# total_time_watched / average_time_watched in seconds (floats); the vocabulary stores ms.
+SCALES: dict[tuple[Platform, Level, str], Decimal] = {
+    (Platform.TIKTOK, "video", "total_time_watched"): Decimal(1000),
+    (Platform.TIKTOK, "video", "average_time_watched"): Decimal(1000),
 }
 
 
 def normalise(platform: Platform, level: Level, raw_name: str) -> str | None:
     """The normalised metric for a raw provider name at one object level, or ``None``."""
     return MAPPINGS.get(platform, {}).get(level, {}).get(raw_name)
+
+
+def scale(platform: Platform, level: Level, raw_name: str) -> Decimal:
+    """The factor turning a raw value into the normalised metric's unit (1 if none)."""
+    return SCALES.get((platform, level, raw_name), Decimal(1))

@@ -22,6 +22,8 @@ METRICS: dict[str, str] = {
     "video_views": "Video plays / views",
     "watch_time_ms": "Total watch time in milliseconds",
     "avg_watch_time_ms": "Average watch time per view in milliseconds",
+    "full_watch_rate": "Share of views that watched the whole video, as the platform reports it "
+    "(TikTok Business full_video_watched_rate: a 0-1 fraction, not rescaled)",
     # engagement
     "likes": "Likes / reactions",
     "comments": "Comments / replies",
@@ -41,5 +43,13 @@ METRICS: dict[str, str] = {
     "messages_failed": "Messages that failed",
     "messages_received": "Inbound messages received",
     "messages_billable": "Messages counted by per-message pricing",
-    "messaging_cost": "Cost of messages in the account's currency",
+    "messaging_cost": "Cost of messages in the account's currency (per-message pricing)",
+    "conversations": "Conversations opened (WhatsApp conversation-based pricing, legacy)",
+    "conversation_cost": "Cost of conversations in the account's currency (conversation-based "
+    "pricing, legacy; kept apart from messaging_cost so both series survive the same day)",
+    "messaging_limit": "Business-initiated conversations a phone number may open per 24 h "
+    "(messaging_limit_tier: TIER_50=50, TIER_250=250, TIER_1K=1000, TIER_2K=2000, "
+    "TIER_10K=10000, TIER_100K=100000; TIER_UNLIMITED and unknown tiers give no point)",
+    "quality_score": "Phone number quality rating encoded GREEN=3, YELLOW=2, RED=1 "
+    "(UNKNOWN / NA give no point)",
 }

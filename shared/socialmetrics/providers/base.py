@@ -31,7 +31,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from socialmetrics.catalog import normalise
+from socialmetrics.catalog import normalise, scale
 from socialmetrics.config import Settings
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint, ObjectType, Period
@@ -258,14 +258,17 @@ class PointSink:
         period: Period = "snapshot",
         collected_at: datetime | None = None,
     ) -> MetricPoint | None:
-        """Add a point if the raw name is catalogued and the value is a number."""
+        """Add a point if the raw name is catalogued and the value is a number.
+
+        The value is converted to the metric's unit by the catalog's ``scale`` (e.g. s → ms).
+        """
         metric = normalise(self.platform, object_type, raw_name)
         parsed = number(value)
         if metric is None or parsed is None:
             return None
         point = MetricPoint(
             metric_type=metric,
-            value=parsed,
+            value=parsed * scale(self.platform, object_type, raw_name),
             collected_at=collected_at or self.fetched_at,
             object_type=object_type,
             object_id=object_id,

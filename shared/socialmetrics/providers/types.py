@@ -25,19 +25,29 @@ class AccountRef:
     ``login`` picks the Instagram host: ``"facebook"`` (graph.facebook.com, Facebook Login) or
     ``"instagram"`` (graph.instagram.com, Instagram Login). ``None`` = infer from the token
     (Instagram-Login tokens start with ``IG``).
+    ``scopes`` are the scopes the account's token was granted (as stored at connect time).
+    TikTok uses them to pick the API: a token holding a TikTok API for Business scope
+    (:data:`socialmetrics.providers.tiktok_business.BUSINESS_SCOPES`) is collected through the
+    Business API, any other through the Display API. Other platforms ignore them.
     """
 
     platform_user_id: str
     login: InstagramLogin | None = None
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """A decrypted token pair. ``repr`` masks both tokens (they are ``SecretStr``)."""
+    """A decrypted token pair. ``repr`` masks both tokens (they are ``SecretStr``).
+
+    ``scopes``: the scopes granted with the token. ``refresh`` sees no :class:`AccountRef`, so
+    TikTok routes a refresh to the Business API's token endpoint by these (see ``AccountRef``).
+    """
 
     access_token: SecretStr
     refresh_token: SecretStr | None = None
     expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +62,7 @@ class TokenGrant:
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
 
     def as_credentials(self) -> Credentials:
-        return Credentials(self.access_token, self.refresh_token, self.expires_at)
+        return Credentials(self.access_token, self.refresh_token, self.expires_at, self.scopes)
 
 
 RotateCallback = Callable[[TokenGrant], Awaitable[None]]
