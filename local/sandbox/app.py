@@ -4,11 +4,13 @@
     /graph/...             graph.facebook.com   (Facebook Pages, Instagram FB-login, WhatsApp)
     /instagram/...         graph.instagram.com  (Instagram Login)
     /tiktok/...            open.tiktokapis.com  (TikTok Display API v2)
+    /tiktok-business/...   business-api.tiktok.com (TikTok API for Business v1.3)
     /_sandbox/...          control API for tests (accounts, faults, config, state)
 
-Auth: the bearer (or ``access_token`` parameter) must belong to a registered account, and the
-object asked for must belong to that account. Quotas: ``quota`` calls per ``window_seconds``
-per account and endpoint group, with each platform's headers and throttle answers.
+Auth: the bearer (or ``access_token`` parameter, or TikTok Business's ``Access-Token``
+header) must belong to a registered account, and the object asked for must belong to that
+account. Quotas: ``quota`` calls per ``window_seconds`` per account and endpoint group, with
+each platform's headers and throttle answers.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from local.sandbox import responses as r
-from local.sandbox.state import Account, Fault, Post, SandboxState, value
+from local.sandbox.state import Account, Fault, Post, SandboxState, phone_profile, value
 
 Handler = Callable[[Request, Account], Awaitable[Response]]
 
@@ -123,6 +125,54 @@ TIKTOK_VIDEO = (
     "share_count",
     "view_count",
 )
+TT_BUSINESS = "TikTokBusiness"  # the guard's dialect for business-api.tiktok.com
+TTB = "/tiktok-business/open_api/v1.3"
+TT_BUSINESS_ACCOUNT = (
+    "display_name",
+    "profile_image",
+    "followers_count",
+    "profile_views",
+    "video_views",
+    "likes",
+    "comments",
+    "shares",
+    "audience_activity",
+)
+TT_BUSINESS_DAILY = (
+    "followers_count",
+    "profile_views",
+    "video_views",
+    "likes",
+    "comments",
+    "shares",
+)
+TT_BUSINESS_VIDEO = (
+    "item_id",
+    "create_time",
+    "thumbnail_url",
+    "share_url",
+    "caption",
+    "video_duration",
+    "video_views",
+    "likes",
+    "comments",
+    "shares",
+    "reach",
+    "full_video_watched_rate",
+    "total_time_watched",
+    "average_time_watched",
+)
+WA_PHONE_FIELDS = (
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "messaging_limit_tier",
+    "throughput",
+)
+WABA_ANALYTICS = ("analytics", "pricing_analytics", "conversation_analytics")
+# conversation_analytics rows per day: (category, type, cost per conversation)
+WA_CONVERSATIONS = (("SERVICE", "FREE_ENTRY_POINT", 0.0), ("UTILITY", "REGULAR", 0.008))
 BUC_TYPE = {
     "Facebook": ("pages", 80001),
     "Instagram": ("instagram", 80002),
@@ -178,6 +228,14 @@ def _epoch(raw: str | None) -> int | None:
         return None
 
 
+def _date(raw: str | None) -> int | None:
+    """``YYYY-MM-DD`` → that UTC day's epoch seconds."""
+    try:
+        return int(datetime.strptime(raw or "", "%Y-%m-%d").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return None
+
+
 async def _form(request: Request) -> dict[str, str]:
     """A form-encoded body (without python-multipart: these endpoints take urlencoded only)."""
     return dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
@@ -193,9 +251,13 @@ class Sandbox:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             return header[7:].strip()
+        if "access-token" in request.headers:  # TikTok API for Business
+            return request.headers["access-token"].strip()
         return request.query_params.get("access_token")
 
     def _auth_error(self, platform: str, dead: bool) -> Response:
+        if platform == TT_BUSINESS:
+            return r.tiktok_business({}, 40105, "Access token is incorrect or has been revoked.")
         if platform == "X":
             return r.x_problem(401, "about:blank", "Unauthorized", "Unauthorized")
         if platform == "TikTok":
@@ -207,8 +269,15 @@ class Sandbox:
         return r.graph_error("token_dead" if dead else "bad_token")
 
     async def guard(
-        self, request: Request, platform: str | tuple[str, ...], group: str, handler: Handler
+        self,
+        request: Request,
+        platform: str | tuple[str, ...],
+        group: str,
+        handler: Handler,
+        dialect: str | None = None,
     ) -> Response:
+        """``dialect`` names the error envelope when a host differs from its platform's
+        default (TikTok API for Business: ``TT_BUSINESS``)."""
         platforms = platform if isinstance(platform, tuple) else (platform,)
         token = self._token(request)
         account = self.state.by_access.get(token or "")
@@ -216,7 +285,7 @@ class Sandbox:
         if account is not None:
             shown = account.platform
         if account is None or account.platform not in platforms or account.dead:
-            return self._auth_error(shown, dead=account is not None and account.dead)
+            return self._auth_error(dialect or shown, dead=account is not None and account.dead)
         self.state.requests.append(
             {
                 "platform": account.platform,
@@ -229,7 +298,7 @@ class Sandbox:
             await asyncio.sleep(account.latency_ms / 1000)
         fault = self.state.fault_for(account, request.url.path)
         if fault is not None:
-            answer = await self._fault(fault, account)
+            answer = await self._fault(fault, account, dialect)
             if answer is not None:
                 return answer
         limit, remaining, reset = self.state.charge(account, group)
@@ -238,7 +307,7 @@ class Sandbox:
             remaining <= 0
             and self.state.windows[(account.platform, account.id, group)].count > limit
         ):
-            return self._throttled(account, headers, reset)
+            return self._throttled(account, headers, reset, dialect)
         try:
             response = await handler(request, account)
         except r.Reply as reply:
@@ -246,7 +315,9 @@ class Sandbox:
         response.headers.update(headers)
         return response
 
-    async def _fault(self, fault: Fault, account: Account) -> Response | None:
+    async def _fault(
+        self, fault: Fault, account: Account, dialect: str | None = None
+    ) -> Response | None:
         if fault.kind == "timeout":
             await asyncio.sleep(fault.seconds)
             return None
@@ -254,10 +325,15 @@ class Sandbox:
             return Response(r.MALFORMED, status_code=200, media_type="application/json")
         if fault.kind == "token_dead":
             account.dead = True
-            return self._auth_error(account.platform, dead=True)
+            return self._auth_error(dialect or account.platform, dead=True)
         if fault.kind == "throttle":
             limit, _, reset = self.state.charge(account, "fault")
-            return self._throttled(account, self._usage_headers(account, limit, 0, reset), reset)
+            headers = self._usage_headers(account, limit, 0, reset)
+            return self._throttled(account, headers, reset, dialect)
+        if dialect == TT_BUSINESS:
+            if fault.kind == "forbidden":
+                return r.tiktok_business({}, 40001, "No permission to operate this account.")
+            return r.tiktok_business({}, 50000, "Internal system error.")
         if fault.kind == "forbidden":
             if account.platform == "X":
                 return r.x_problem(
@@ -311,7 +387,11 @@ class Sandbox:
             ),
         }
 
-    def _throttled(self, account: Account, headers: dict[str, str], reset: float) -> Response:
+    def _throttled(
+        self, account: Account, headers: dict[str, str], reset: float, dialect: str | None = None
+    ) -> Response:
+        if dialect == TT_BUSINESS:
+            return r.tiktok_business({}, 40100, "Too many requests. Please retry later.")
         if account.platform == "X":
             return r.x_problem(
                 429,
@@ -590,20 +670,25 @@ class Sandbox:
         known = table[account.platform]
         for name in fields:
             head = name.split(".", 1)[0]
-            if head in ("analytics", "pricing_analytics") and account.platform == "WhatsApp":
+            if account.platform == "WhatsApp" and head in account.denied_metrics:
+                raise r.Reply(r.graph_error("forbidden"))
+            if account.platform == "WhatsApp" and head in account.invalid_metrics:
+                raise r.Reply(self._nonexisting(head, "WhatsAppBusinessAccount"))
+            if head in WABA_ANALYTICS and account.platform == "WhatsApp":
                 out[head] = self._waba_analytics(account, head, name)
             elif head in known:
                 out[head] = known[head]
             elif head != "id":
-                raise r.Reply(
-                    r.graph_error(
-                        "field",
-                        message=f"(#100) Tried accessing nonexisting field ({head}) on "
-                        f"node type ({account.platform})",
-                        code=100,
-                    )
-                )
+                raise r.Reply(self._nonexisting(head, account.platform))
         return out
+
+    @staticmethod
+    def _nonexisting(field: str, node: str) -> Response:
+        return r.graph_error(
+            "field",
+            message=f"(#100) Tried accessing nonexisting field ({field}) on node type ({node})",
+            code=100,
+        )
 
     def _waba_analytics(self, account: Account, head: str, spec: str) -> dict[str, Any]:
         args = dict(re.findall(r"\.(\w+)\(([^)]*)\)", spec))
@@ -614,6 +699,22 @@ class Sandbox:
                 r.graph_error("param", message=f"(#100) {head} requires start and end", code=100)
             ) from None
         days = range(start - start % DAY, end, DAY)
+        if head == "conversation_analytics":
+            rows: list[dict[str, Any]] = []
+            for d in days:
+                for category, kind, rate in WA_CONVERSATIONS:
+                    count = self._n(account, "conversation", category, d, high=120)
+                    rows.append(
+                        {
+                            "start": d,
+                            "end": d + DAY,
+                            "conversation": count,
+                            "cost": round(count * rate, 4),
+                            "conversation_category": category,
+                            "conversation_type": kind,
+                        }
+                    )
+            return {"data": [{"data_points": rows}]}
         if head == "analytics":
             series: list[dict[str, Any]] = [
                 {
@@ -689,6 +790,8 @@ class Sandbox:
         if account.platform == "Instagram" and edge in ("media", "stories"):
             wanted = [p for p in account.posts if (p.kind == "STORY") == (edge == "stories")]
             return [self._ig_media(account, p, fields) for p in wanted]
+        if account.platform == "WhatsApp" and edge == "phone_numbers":
+            return [self._wa_phone(account, p, fields) for p in account.phones]
         if account.platform == "WhatsApp" and edge == "message_templates":
             return [
                 {
@@ -701,6 +804,23 @@ class Sandbox:
                 for p in account.posts
             ]
         raise r.Reply(r.graph_error("not_found"))
+
+    def _wa_phone(self, account: Account, phone: str, fields: list[str]) -> dict[str, Any]:
+        for name in fields:
+            if name in account.denied_metrics:
+                raise r.Reply(r.graph_error("forbidden"))
+            if name in account.invalid_metrics or name not in WA_PHONE_FIELDS:
+                raise r.Reply(self._nonexisting(name, "WhatsAppBusinessPhoneNumber"))
+        tier, quality = phone_profile(self.state.seed, account.id, phone)
+        values: dict[str, Any] = {
+            "id": phone,
+            "display_phone_number": f"+1 555-{phone[-7:-4]}-{phone[-4:]}",
+            "verified_name": f"Sandbox {account.id}",
+            "quality_rating": quality,
+            "messaging_limit_tier": tier,
+            "throughput": {"level": "STANDARD"},
+        }
+        return {k: v for k, v in values.items() if k in fields or k == "id"}
 
     def _fb_post(self, account: Account, post: Post, fields: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {"id": post.id, "created_time": _graph_time(post.created)}
@@ -1043,6 +1163,138 @@ class Sandbox:
         )
 
     # ==========================================================================================
+    # TikTok API for Business (business-api.tiktok.com/open_api/v1.3)
+    # ==========================================================================================
+    def _ttb_json(self, raw: str | None, name: str, default: Any) -> Any:
+        if raw is None:
+            return default
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise r.Reply(r.tiktok_business({}, 40002, f"{name} must be JSON-encoded")) from None
+
+    def _ttb_request(
+        self, request: Request, account: Account, scope: str, allowed: tuple[str, ...]
+    ) -> list[str]:
+        """Check ``business_id``, the scope and the JSON ``fields``; return the fields."""
+        q = request.query_params
+        if q.get("business_id") != account.id:
+            raise r.Reply(r.tiktok_business({}, 40002, "Invalid business_id."))
+        if scope not in account.scopes:
+            raise r.Reply(
+                r.tiktok_business({}, 40001, f"No permission: the {scope} scope is missing.")
+            )
+        fields = self._ttb_json(q.get("fields"), "fields", [])
+        if not isinstance(fields, list) or [f for f in fields if f not in allowed]:
+            raise r.Reply(r.tiktok_business({}, 40002, "Invalid fields."))
+        return [str(f) for f in fields]
+
+    async def ttb_account(self, request: Request, account: Account) -> Response:
+        fields = self._ttb_request(request, account, "user.insights", TT_BUSINESS_ACCOUNT)
+        q = request.query_params
+        start, end = _date(q.get("start_date")), _date(q.get("end_date"))
+        if ("start_date" in q and start is None) or ("end_date" in q and end is None):
+            return r.tiktok_business({}, 40002, "Dates must be YYYY-MM-DD.")
+        values: dict[str, Any] = {
+            "display_name": f"Sandbox {account.id}",
+            "profile_image": f"https://p16.tiktokcdn.com/{account.id}.jpeg",
+            "followers_count": self._n(account, "followers_count", high=90_000),
+        }
+        data = {k: v for k, v in values.items() if k in fields or k == "display_name"}
+        daily = [f for f in fields if f in TT_BUSINESS_DAILY]
+        if start is not None and end is not None and daily:
+            if end < start:
+                return r.tiktok_business({}, 40002, "end_date must not precede start_date.")
+            data["metrics"] = [
+                {
+                    "date": datetime.fromtimestamp(d, UTC).strftime("%Y-%m-%d"),
+                    **{f: self._n(account, "daily", f, d, high=4000) for f in daily},
+                }
+                for d in range(start, end + 1, DAY)
+            ]
+        return r.tiktok_business(data)
+
+    def _ttb_video(self, account: Account, post: Post, fields: list[str]) -> dict[str, Any]:
+        def n(name: str, high: int) -> int:
+            return self._n(account, post.id, name, high=high)
+
+        views = n("video_views", 90_000)
+        duration = n("duration", 180) + 5
+        average = round(n("avg", 1000) / 1000 * duration, 3)
+        values: dict[str, Any] = {
+            "item_id": post.id,
+            "create_time": str(post.created),
+            "caption": f"video {post.id}",
+            "video_duration": float(duration),
+            "video_views": views,
+            "likes": n("likes", 5000),
+            "comments": n("comments", 300),
+            "shares": n("shares", 200),
+            "reach": n("reach", 60_000),
+            "full_video_watched_rate": round(n("full", 1000) / 1000, 4),
+            "total_time_watched": round(average * views, 3),
+            "average_time_watched": average,
+        }
+        return {k: v for k, v in values.items() if k in fields or k == "item_id"}
+
+    async def ttb_videos(self, request: Request, account: Account) -> Response:
+        fields = self._ttb_request(request, account, "video.insights", TT_BUSINESS_VIDEO)
+        q = request.query_params
+        try:
+            size = int(q.get("max_count", "20"))
+            offset = int(q.get("cursor", "0"))
+        except ValueError:
+            return r.tiktok_business({}, 40002, "max_count and cursor must be integers.")
+        if not 1 <= size <= 20 or offset < 0:
+            return r.tiktok_business({}, 40002, "max_count must be between 1 and 20.")
+        filters = self._ttb_json(q.get("filters"), "filters", {})
+        videos = account.posts
+        ids = filters.get("video_ids") if isinstance(filters, dict) else None
+        if ids is not None:
+            if not isinstance(ids, list) or not 1 <= len(ids) <= 20:
+                return r.tiktok_business({}, 40002, "video_ids must hold 1 to 20 ids.")
+            wanted = {str(i) for i in ids}
+            videos = [v for v in videos if v.id in wanted]
+        page = videos[offset : offset + size]
+        return r.tiktok_business(
+            {
+                "videos": [self._ttb_video(account, v, fields) for v in page],
+                "cursor": offset + len(page),
+                "has_more": offset + size < len(videos),
+            }
+        )
+
+    async def ttb_refresh(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return r.tiktok_business({}, 40002, "The request body must be JSON.")
+        if (
+            body.get("client_id") != self.state.tiktok_client_key
+            or body.get("client_secret") != self.state.tiktok_client_secret
+        ):
+            return r.tiktok_business({}, 40002, "Invalid client_id or client_secret.")
+        if body.get("grant_type") != "refresh_token":
+            return r.tiktok_business({}, 40002, "Unsupported grant_type.")
+        account = self.state.by_refresh.get(str(body.get("refresh_token") or ""))
+        if account is None or account.platform != "TikTok" or account.dead:
+            return r.tiktok_business({}, 40107, "The refresh token is invalid or has expired.")
+        self.state.rotate(account)
+        return r.tiktok_business(
+            {
+                "access_token": account.access_token,
+                "expires_in": account.expires_in or 86_400,
+                "open_id": account.id,
+                "refresh_token": account.refresh_token,
+                "refresh_token_expires_in": account.refresh_expires_in or 31_536_000,
+                "scope": ",".join(account.scopes),
+                "token_type": "Bearer",
+            }
+        )
+
+    # ==========================================================================================
     # control API
     # ==========================================================================================
     async def control_register(self, request: Request) -> Response:
@@ -1105,10 +1357,10 @@ def create_app(state: SandboxState | None = None) -> Starlette:
     sandbox = Sandbox(state or SandboxState())
 
     def guarded(
-        platform: str | tuple[str, ...], group: str, handler: Handler
+        platform: str | tuple[str, ...], group: str, handler: Handler, dialect: str | None = None
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
-            return await sandbox.guard(request, platform, group, handler)
+            return await sandbox.guard(request, platform, group, handler, dialect)
 
         return endpoint
 
@@ -1137,6 +1389,15 @@ def create_app(state: SandboxState | None = None) -> Starlette:
             methods=["POST"],
         ),
         Route("/tiktok/v2/oauth/token/", sandbox.tt_token, methods=["POST"]),
+        Route(
+            f"{TTB}/business/get/",
+            guarded("TikTok", "business/get", sandbox.ttb_account, TT_BUSINESS),
+        ),
+        Route(
+            f"{TTB}/business/video/list/",
+            guarded("TikTok", "business/video/list", sandbox.ttb_videos, TT_BUSINESS),
+        ),
+        Route(f"{TTB}/tt_user/oauth2/refresh_token/", sandbox.ttb_refresh, methods=["POST"]),
         Route("/_sandbox/accounts", sandbox.control_register, methods=["POST"]),
         Route("/_sandbox/accounts/{platform}/{id}/posts", sandbox.control_posts, methods=["POST"]),
         Route("/_sandbox/faults", sandbox.control_faults, methods=["POST", "DELETE"]),

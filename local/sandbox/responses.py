@@ -94,6 +94,19 @@ def tiktok_error(status: int, code: str, message: str) -> Response:
     )
 
 
+def tiktok_business(
+    data: dict[str, Any], code: int = 0, message: str = "OK", status: int = 200
+) -> Response:
+    """The API for Business envelope ``{"code","message","request_id","data"}`` (0 = success).
+
+    Errors come back as HTTP 200 with a non-zero ``code`` (40100 rate limited, 401xx token,
+    40001 permission, 40002 parameter, 5xxxx server)."""
+    return JSONResponse(
+        {"code": code, "message": message, "request_id": trace(), "data": data},
+        status_code=status,
+    )
+
+
 def oauth_error(error: str, description: str, status: int = 400, log_id: bool = False) -> Response:
     body = {"error": error, "error_description": description}
     if log_id:

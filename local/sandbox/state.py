@@ -14,12 +14,29 @@ from typing import Any
 
 PLATFORMS = ("X", "Facebook", "Instagram", "WhatsApp", "TikTok")
 X_ID_BASE = 1_900_000_000_000_000_000
+# WhatsApp phone numbers: the enums the Graph API returns on /{waba-id}/phone_numbers.
+MESSAGING_TIERS = ("TIER_250", "TIER_1K", "TIER_10K", "TIER_100K", "TIER_UNLIMITED")
+QUALITY_RATINGS = ("GREEN", "YELLOW", "RED", "UNKNOWN")
+# TikTok API for Business scopes (a TikTok account registered with one is a business account).
+TIKTOK_BUSINESS_SCOPES = ("user.info.basic", "user.insights", "video.list", "video.insights")
 
 
 def value(seed: int, *parts: object, low: int = 0, high: int = 1000) -> int:
     """A deterministic integer in ``[low, high]`` for ``parts`` under ``seed``."""
     digest = hashlib.sha256(repr((seed, *parts)).encode()).digest()
     return low + int.from_bytes(digest[:8], "big") % (high - low + 1)
+
+
+def phone_id(seed: int, waba_id: str, index: int) -> str:
+    """The id of a WABA's ``index``-th phone number."""
+    return str(value(seed, "phone", waba_id, index, low=10**14, high=10**15 - 1))
+
+
+def phone_profile(seed: int, waba_id: str, phone: str) -> tuple[str, str]:
+    """``(messaging_limit_tier, quality_rating)`` of one phone number."""
+    tier = MESSAGING_TIERS[value(seed, "tier", waba_id, phone, high=len(MESSAGING_TIERS) - 1)]
+    quality = QUALITY_RATINGS[value(seed, "q", waba_id, phone, high=len(QUALITY_RATINGS) - 1)]
+    return tier, quality
 
 
 @dataclass
@@ -49,6 +66,7 @@ class Account:
     retired_access: set[str] = field(default_factory=set)
     dead: bool = False
     login: str = "facebook"  # Instagram host the tokens belong to
+    phones: list[str] = field(default_factory=list)  # WhatsApp phone number ids
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -62,6 +80,7 @@ class Account:
             "posts": [p.id for p in self.posts],
             "dead": self.dead,
             "login": self.login,
+            "phones": self.phones,
         }
 
 
@@ -153,6 +172,9 @@ class SandboxState:
         spacing = int(spec.get("post_interval_minutes", 360)) * 60
         anchor = int(now) - 600
         account.posts = [self._post(account, i, anchor - i * spacing) for i in range(count)]
+        if platform == "WhatsApp":
+            phones = int(spec.get("phone_numbers", 2))
+            account.phones = [phone_id(self.seed, account_id, i) for i in range(phones)]
         for index in range(int(spec.get("stories", 2 if platform == "Instagram" else 0))):
             story = Post(f"{account_id}9{index:04d}", anchor - index * 3600, "STORY")
             self.objects[story.id] = (account, story)

@@ -178,7 +178,7 @@ MAPPINGS: dict[Platform, dict[Level, dict[str, str]]] = {
     },
 }
 
-# Raw value × factor = value in the normalised metric's unit. TikTok's Business API gives
+# Raw value * factor = value in the normalised metric's unit. TikTok's Business API gives
 # total_time_watched / average_time_watched in seconds (floats); the vocabulary stores ms.
 SCALES: dict[tuple[Platform, Level, str], Decimal] = {
     (Platform.TIKTOK, "video", "total_time_watched"): Decimal(1000),

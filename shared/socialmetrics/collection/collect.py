@@ -85,6 +85,7 @@ class _Snapshot:
     status: str
     token_expires_at: datetime | None
     cursor: dict[str, Any]
+    scopes: tuple[str, ...]
 
 
 def _now() -> datetime:
@@ -97,7 +98,7 @@ def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
         row = session.execute(
             text(
                 "SELECT a.id, a.user_id, a.platform_id, a.platform_user_id, a.status,"
-                " a.token_expires_at, a.sync_cursor, p.name AS platform,"
+                " a.token_expires_at, a.sync_cursor, a.scopes, p.name AS platform,"
                 " u.erased_at, u.erasure_requested_at"
                 " FROM accounts a JOIN platforms p ON p.id = a.platform_id"
                 " JOIN users u ON u.id = a.user_id WHERE a.id = :id"
@@ -124,15 +125,18 @@ def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
                 status=row.status,
                 token_expires_at=row.token_expires_at,
                 cursor=dict(row.sync_cursor or {}),
+                scopes=tuple(row.scopes or ()),
             ),
             None,
         )
 
 
-def _credentials(account_id: int, expires_at: datetime | None) -> Credentials:
+def _credentials(
+    account_id: int, expires_at: datetime | None, scopes: tuple[str, ...]
+) -> Credentials:
     with unit_of_work() as session:
         access, refresh = decrypt_credentials(session, account_id, ACTOR, purpose="collect")
-    return Credentials(access_token=access, refresh_token=refresh, expires_at=expires_at)
+    return Credentials(access, refresh, expires_at, scopes)
 
 
 def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:
@@ -155,7 +159,9 @@ async def refresh_locked(
         ):
             return None  # refreshed meanwhile by someone else: reload below
         access, refresh = decrypt_credentials(session, account_id, ACTOR, purpose="refresh")
-        current = Credentials(access, refresh, account.token_expires_at)
+        current = Credentials(
+            access, refresh, account.token_expires_at, tuple(account.scopes or ())
+        )
 
         async def persist(grant: TokenGrant) -> None:
             store_rotated_tokens(
@@ -167,6 +173,8 @@ async def refresh_locked(
                 grant.refresh_expires_at,
                 actor=ACTOR,
             )
+            if grant.scopes:  # what the platform granted this time (routes the next refresh)
+                account.scopes = list(grant.scopes)
 
         grant = await client.refresh(current, on_rotate=persist)
     return grant.as_credentials()
@@ -288,7 +296,7 @@ async def _collect(
 ) -> tuple[CollectResult, bool]:
     client = client_for(snapshot.platform, settings, transport)
     now = _now()
-    credentials = _credentials(request.account_id, snapshot.token_expires_at)
+    credentials = _credentials(request.account_id, snapshot.token_expires_at, snapshot.scopes)
     refreshed = False
     if client.supports_refresh and needs_refresh(
         snapshot.token_expires_at, now, settings.token_refresh_margin_seconds
@@ -296,9 +304,9 @@ async def _collect(
         fresh = await refresh_locked(
             client, request.account_id, settings.token_refresh_margin_seconds, now
         )
-        credentials = fresh or _credentials(request.account_id, None)
+        credentials = fresh or _credentials(request.account_id, None, snapshot.scopes)
         refreshed = fresh is not None
-    account = AccountRef(platform_user_id=snapshot.platform_user_id)
+    account = AccountRef(platform_user_id=snapshot.platform_user_id, scopes=snapshot.scopes)
     return await client.collect(account, credentials, snapshot.cursor), refreshed
 
 

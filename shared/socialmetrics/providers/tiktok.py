@@ -1,5 +1,10 @@
 """TikTok Display API v2: the creator's profile counters and public videos.
 
+An account whose token holds a TikTok API for Business scope (``user.insights`` or
+``video.insights``, from ``AccountRef.scopes`` or else ``Credentials.scopes``) is collected and
+refreshed through :class:`~socialmetrics.providers.tiktok_business.TikTokBusinessClient`
+instead: this class delegates, so ``client_for(Platform.TIKTOK, …)`` serves both APIs.
+
 ``/v2/user/info/`` (GET), ``/v2/video/list/`` (POST, ``cursor`` + ``has_more``, ≤20 per page),
 ``/v2/video/query/`` (POST, ≤20 ids) to re-poll known recent videos; OAuth refresh with
 rotating refresh tokens (``/v2/oauth/token/``). Every response carries
@@ -19,6 +24,7 @@ from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
 from socialmetrics.providers.rate_limits import TIKTOK_WINDOW, retry_after
+from socialmetrics.providers.tiktok_business import TikTokBusinessClient, uses_business_api
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -40,6 +46,12 @@ class TikTokClient(BaseClient):
 
     def _url(self, path: str) -> str:
         return f"{self.settings.tiktok_api_base_url.rstrip('/')}{path}"
+
+    def business(self) -> TikTokBusinessClient:
+        """The API for Business client sharing these settings, transport, clock and page size."""
+        client = TikTokBusinessClient(self.settings, self.transport, self.clock)
+        client.page_size = self.page_size
+        return client
 
     def _error(
         self, response: httpx.Response, payload: Any, now: datetime
@@ -81,6 +93,8 @@ class TikTokClient(BaseClient):
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
     ) -> CollectResult:
+        if uses_business_api(account.scopes or credentials.scopes):
+            return await self.business().collect(account, credentials, cursor)
         token = credentials.access_token.get_secret_value()
         headers = {"Authorization": f"Bearer {token}"}
         now = self.clock()
@@ -157,6 +171,8 @@ class TikTokClient(BaseClient):
         self, credentials: Credentials, on_rotate: RotateCallback | None = None
     ) -> TokenGrant:
         """Rotating refresh: the old refresh token stops working once this returns."""
+        if uses_business_api(credentials.scopes):
+            return await self.business().refresh(credentials, on_rotate)
         if credentials.refresh_token is None:
             raise errors.AuthExpired("no refresh token", platform=self.platform.value)
         refresh_token = credentials.refresh_token.get_secret_value()

@@ -3,8 +3,21 @@
 - ``GET /{waba-id}?fields=analytics.start(s).end(e).granularity(DAY)`` → daily sent/delivered;
 - ``GET /{waba-id}?fields=pricing_analytics.start(s).end(e).granularity(DAILY)`` → daily
   billable volume and cost (summed over pricing categories);
+- ``GET /{waba-id}?fields=conversation_analytics.start(s).end(e).granularity(DAILY)
+  .metric_types(["CONVERSATION","COST"]).dimensions(["CONVERSATION_CATEGORY","CONVERSATION_TYPE"])``
+  (legacy conversation-based pricing; still returned for free entry point conversations) →
+  daily ``conversations`` and ``conversation_cost``, summed over the dimensions;
 - ``GET /{waba-id}/message_templates`` (cursor-paged) then ``/{waba-id}/template_analytics``
-  (≤10 templates per call) → per-template sent / delivered / read / clicked.
+  (≤10 templates per call) → per-template sent / delivered / read / clicked;
+- ``GET /{waba-id}/phone_numbers?fields=id,display_phone_number,verified_name,quality_rating,
+  messaging_limit_tier,throughput`` (cursor-paged) → per phone number (object type
+  ``phone_number``, id = phone number id) ``messaging_limit`` and ``quality_score`` snapshots,
+  enums encoded by :data:`MESSAGING_LIMITS` / :data:`QUALITY_SCORES` (anything else: no point).
+
+Each source is its own request: a refused one (invalid field, missing permission) lands in
+``unavailable`` and the others still arrive. On ``phone_numbers`` a refused field named in the
+error is dropped and the edge re-read without it; a refusal naming none makes each metric
+field be read on its own; only refused fields are reported (``phone_number:<field>``).
 
 Read, failed and received counts per message come from status webhooks, not from here.
 System-user tokens do not refresh: :attr:`supports_refresh` is ``False``.
@@ -30,6 +43,31 @@ from socialmetrics.providers.types import (
 
 TEMPLATE_BATCH = 10
 TEMPLATE_METRICS = '["SENT","DELIVERED","READ","CLICKED"]'
+CONVERSATION_FIELD = "conversation_analytics"
+CONVERSATION_SPEC = (
+    'granularity(DAILY).metric_types(["CONVERSATION","COST"])'
+    '.dimensions(["CONVERSATION_CATEGORY","CONVERSATION_TYPE"])'
+)
+PHONE_BASE_FIELDS = ("id", "display_phone_number", "verified_name")
+PHONE_METRIC_FIELDS = ("quality_rating", "messaging_limit_tier", "throughput")
+# Business-initiated conversations per 24 h. TIER_UNLIMITED has no number: no point.
+MESSAGING_LIMITS = {
+    "TIER_50": 50,
+    "TIER_250": 250,
+    "TIER_1K": 1_000,
+    "TIER_2K": 2_000,
+    "TIER_10K": 10_000,
+    "TIER_100K": 100_000,
+}
+# quality_rating → quality_score; UNKNOWN / NA have no score: no point.
+QUALITY_SCORES = {"GREEN": 3, "YELLOW": 2, "RED": 1}
+
+
+def _refused(exc: errors.ProviderError) -> bool:
+    """A field the platform will not give us: invalid (#100) or not permitted."""
+    if isinstance(exc, errors.MetricUnavailable | errors.PermissionDenied):
+        return True
+    return type(exc) is errors.ProviderError and exc.code == 100
 
 
 def _day(value: object) -> datetime | None:
@@ -73,6 +111,7 @@ class WhatsAppClient(GraphClient):
                         collected_at=at,
                     )
             await self._pricing(session, waba, start, end, headers, sink, unavailable)
+            await self._conversations(session, waba, start, end, headers, sink, unavailable)
             templates = await self.paged(
                 session,
                 self.graph_url(f"{waba}/message_templates"),
@@ -91,6 +130,7 @@ class WhatsAppClient(GraphClient):
                     sink,
                     unavailable,
                 )
+            await self._phone_numbers(session, waba, headers, sink, unavailable)
             return CollectResult(
                 sink.points,
                 {"analytics_until": end},
@@ -133,6 +173,104 @@ class WhatsAppClient(GraphClient):
                         bucket[key] = bucket.get(key, 0) + point[key]
         for day, values in totals.items():
             sink.add_all(values, period="day", collected_at=datetime.fromtimestamp(day, UTC))
+
+    async def _conversations(
+        self,
+        session: Session,
+        waba: str,
+        start: int,
+        end: int,
+        headers: dict[str, str],
+        sink: PointSink,
+        unavailable: list[str],
+    ) -> None:
+        try:
+            body = await session.request(
+                "GET",
+                self.graph_url(waba),
+                params={
+                    "fields": f"{CONVERSATION_FIELD}.start({start}).end({end}).{CONVERSATION_SPEC}"
+                },
+                headers=headers,
+            )
+        except errors.ProviderError as exc:
+            if not _refused(exc):
+                raise
+            unavailable.append("conversation_analytics")
+            return
+        totals: dict[int, dict[str, float]] = {}
+        for block in (body.get("conversation_analytics") or {}).get("data") or []:
+            for point in block.get("data_points") or [] if isinstance(block, dict) else []:
+                day = point.get("start") if isinstance(point, dict) else None
+                if not isinstance(day, int) or isinstance(day, bool):
+                    continue
+                bucket = totals.setdefault(day, {})
+                for key in ("conversation", "cost"):
+                    value = point.get(key)
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        raw = f"conversation_analytics.{key}"
+                        bucket[raw] = bucket.get(raw, 0) + value
+        for day, values in sorted(totals.items()):
+            sink.add_all(values, period="day", collected_at=datetime.fromtimestamp(day, UTC))
+
+    async def _phone_numbers(
+        self,
+        session: Session,
+        waba: str,
+        headers: dict[str, str],
+        sink: PointSink,
+        unavailable: list[str],
+    ) -> None:
+        """Every phone number's tier and quality; a refused field is dropped, not fatal.
+
+        All fields in one paged read. If a field is refused, a message naming it (``#100
+        nonexisting field (x)``) drops that field and re-reads; otherwise (a ``#200``
+        permission error names none) each field is read on its own and merged by id.
+        """
+        url = self.graph_url(f"{waba}/phone_numbers")
+        wanted = list(PHONE_METRIC_FIELDS)
+        numbers: dict[str, dict[str, Any]] = {}
+        while wanted:
+            try:
+                self._merge(numbers, await self._phones(session, url, wanted, headers))
+                break
+            except errors.ProviderError as exc:
+                if not _refused(exc):
+                    raise
+                culprit = next((f for f in wanted if f"({f})" in exc.message), None)
+                if culprit is not None:
+                    unavailable.append(f"phone_number:{culprit}")
+                    wanted.remove(culprit)
+                    continue
+            for field in wanted:  # split: one field per read
+                try:
+                    self._merge(numbers, await self._phones(session, url, [field], headers))
+                except errors.ProviderError as exc:
+                    if not _refused(exc):
+                        raise
+                    unavailable.append(f"phone_number:{field}")
+            break
+        for phone_id, phone in numbers.items():
+            tier = MESSAGING_LIMITS.get(str(phone.get("messaging_limit_tier")))
+            quality = QUALITY_SCORES.get(str(phone.get("quality_rating")))
+            sink.add_all(
+                {"messaging_limit_tier": tier, "quality_rating": quality},
+                object_type="phone_number",
+                object_id=phone_id,
+            )
+
+    async def _phones(
+        self, session: Session, url: str, fields: list[str], headers: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        asked = [*PHONE_BASE_FIELDS, *fields]
+        phones = await self.paged(session, url, {"fields": ",".join(asked)}, headers)
+        return [{k: v for k, v in phone.items() if k in asked} for phone in phones]
+
+    @staticmethod
+    def _merge(numbers: dict[str, dict[str, Any]], phones: list[dict[str, Any]]) -> None:
+        for phone in phones:
+            if phone.get("id") is not None:
+                numbers.setdefault(str(phone["id"]), {}).update(phone)
 
     async def _templates(
         self,

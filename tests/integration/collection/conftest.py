@@ -91,5 +91,6 @@ def onboard(
             remote["access_token"],
             refresh_token=remote.get("refresh_token"),
             expires_at=expires_at,
+            scopes=remote.get("scopes"),
         )
     return Onboarded(platform, registration.account_id, user_id, remote)

@@ -104,3 +104,32 @@ def test_a_forbidden_account_is_acknowledged_with_the_gap_recorded(
     assert run.outcome == "permission_denied"
     assert run.points_written == 0
     assert _account(account.account_id).status == "active"
+
+
+def test_a_tiktok_business_account_is_collected_and_refreshed_through_its_api(
+    sandbox: httpx.Client,
+) -> None:
+    from local.sandbox.state import TIKTOK_BUSINESS_SCOPES
+
+    account = onboard(sandbox, "TikTok", scopes=list(TIKTOK_BUSINESS_SCOPES), expires_in=600)
+    assert _tick()["enqueued"] == 1
+    assert pollers.drain("collect-tiktok", max_batches=5).succeeded == 1
+    with unit_of_work() as session:
+        rows = session.execute(
+            text("SELECT DISTINCT metric_type, period FROM metrics WHERE account_id = :a"),
+            {"a": account.account_id},
+        ).all()
+        stored = session.execute(
+            text("SELECT scopes FROM accounts WHERE id = :a"), {"a": account.account_id}
+        ).one()
+        refreshed = session.execute(
+            text(
+                "SELECT count(*) FROM audit_log WHERE action = 'token.refresh_stored'"
+                " AND subject_id = :a"
+            ),
+            {"a": str(account.account_id)},
+        ).scalar_one()
+    assert ("profile_views", "day") in rows  # only the Business API has daily profile views
+    assert ("watch_time_ms", "lifetime") in rows
+    assert "user.insights" in stored.scopes  # the refresh kept the account on the Business API
+    assert refreshed == 1  # through the Business API's token endpoint (10 min left < margin)
