@@ -21,13 +21,19 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account
+from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account, defer
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.config import get_settings
 from socialmetrics.logging import logger
 from socialmetrics.observability import metrics
 from socialmetrics.providers.errors import Transient
-from socialmetrics.queueing import backoff_seconds, dead_letter, delay_until, url_for_arn
+from socialmetrics.queueing import (
+    MAX_RECEIVE_COUNT,
+    backoff_seconds,
+    dead_letter,
+    delay_until,
+    url_for_arn,
+)
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -65,8 +71,13 @@ def record_handler(record: SQSRecord) -> str:
     if outcome.refreshed:
         metrics.add_metric(name="TokenRefreshes", unit="Count", value=1)
     if outcome.outcome is Outcome.RATE_LIMITED and outcome.retry_at is not None:
-        seconds = delay_until(record.event_source_arn, record.receipt_handle, outcome.retry_at)
         metrics.add_metric(name="RateLimited", unit="Count", value=1)
+        if int(record.attributes.approximate_receive_count or 1) >= MAX_RECEIVE_COUNT - 1:
+            # One more receive would dead-letter a message that did nothing wrong: hand the
+            # account back to the scheduler at the reset time and acknowledge this message.
+            defer(request.account_id, outcome.retry_at)
+            return "deferred"
+        seconds = delay_until(record.event_source_arn, record.receipt_handle, outcome.retry_at)
         raise RetryLater(f"rate limited; visible again in {seconds}s")
     if outcome.outcome is not Outcome.COLLECTED:
         metrics.add_metric(name=f"Outcome_{outcome.outcome.value}", unit="Count", value=1)

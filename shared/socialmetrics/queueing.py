@@ -15,6 +15,9 @@ from socialmetrics.aws import client
 from socialmetrics.logging import logger
 
 MAX_VISIBILITY_SECONDS = 12 * 3600
+# The stack's redrive policy (infra.definition.MAX_RECEIVE_COUNT; a test keeps them equal):
+# the receive after this many moves a message to its DLQ.
+MAX_RECEIVE_COUNT = 5
 
 
 @cache

@@ -50,3 +50,10 @@ def test_app_secret_keys_are_the_names_get_secret_accepts() -> None:
 
     assert set(get_args(SecretName)) == set(definition.APP_SECRET_KEYS)
     assert set(definition.APP_SECRET_KEYS) <= set(Settings.model_fields)
+
+
+def test_the_collector_knows_the_stack_redrive_count() -> None:
+    from infra import definition
+    from socialmetrics.queueing import MAX_RECEIVE_COUNT
+
+    assert MAX_RECEIVE_COUNT == definition.MAX_RECEIVE_COUNT

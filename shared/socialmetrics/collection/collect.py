@@ -180,6 +180,18 @@ async def refresh_locked(
     return grant.as_credentials()
 
 
+def defer(account_id: int, until: datetime) -> None:
+    """Hand the account back to the scheduler: it becomes due again at ``until``."""
+    with unit_of_work() as session:
+        session.execute(
+            text(
+                "UPDATE accounts SET next_collect_at = GREATEST(next_collect_at, :u),"
+                " updated_at = now() WHERE id = :id"
+            ),
+            {"u": until, "id": account_id},
+        )
+
+
 def _mark(account_id: int, status: str, reason: str) -> None:
     with unit_of_work() as session:
         session.execute(

@@ -299,3 +299,25 @@ def test_an_expiring_token_is_refreshed_and_rotated_before_use(sandbox: httpx.Cl
         data={"grant_type": "refresh_token", "refresh_token": old_refresh, "client_id": "x"},
     )
     assert replay.status_code >= 400  # the rotated-away refresh token is dead
+
+
+def test_an_account_rate_limited_again_and_again_goes_back_to_the_scheduler(
+    sandbox: httpx.Client,
+) -> None:
+    account = onboard(sandbox, "X")
+    sandbox.post(
+        "/_sandbox/faults",
+        json={"platform": "X", "account": account.remote["id"], "kind": "throttle"},
+    )
+    assert _tick()["enqueued"] == 1
+    result = pollers.drain("collect-x", max_batches=10, retry_after_seconds=0)
+    assert result.received == 4  # kept three times, then handed back instead of a 5th receive
+    assert result.succeeded == 1
+    assert _dlq_bodies("collect-x") == []
+    assert _rows(account.account_id) == 0
+    with unit_of_work() as session:
+        due = session.execute(
+            text("SELECT next_collect_at FROM accounts WHERE id = :a"), {"a": account.account_id}
+        ).scalar_one()
+    assert due > datetime.now(UTC)  # due again at the platform's reset time
+    assert _account(account.account_id).status == "active"
