@@ -149,30 +149,18 @@ class WhatsAppClient(GraphClient):
         sink: PointSink,
         unavailable: list[str],
     ) -> None:
-        try:
-            body = await session.request(
-                "GET",
-                self.graph_url(waba),
-                params={
-                    "fields": f"pricing_analytics.start({start}).end({end}).granularity(DAILY)"
-                },
-                headers=headers,
-            )
-        except (errors.MetricUnavailable, errors.PermissionDenied):
-            unavailable.append("pricing_analytics")
-            return
-        totals: dict[int, dict[str, float]] = {}
-        for block in (body.get("pricing_analytics") or {}).get("data") or []:
-            for point in block.get("data_points") or []:
-                day = point.get("start")
-                if not isinstance(day, int):
-                    continue
-                bucket = totals.setdefault(day, {})
-                for key in ("volume", "cost"):
-                    if isinstance(point.get(key), int | float):
-                        bucket[key] = bucket.get(key, 0) + point[key]
-        for day, values in totals.items():
-            sink.add_all(values, period="day", collected_at=datetime.fromtimestamp(day, UTC))
+        spec = f"pricing_analytics.start({start}).end({end}).granularity(DAILY)"
+        await self._daily_totals(
+            session,
+            waba,
+            spec,
+            "pricing_analytics",
+            ("volume", "cost"),
+            "",
+            headers,
+            sink,
+            unavailable,
+        )
 
     async def _conversations(
         self,
@@ -184,32 +172,53 @@ class WhatsAppClient(GraphClient):
         sink: PointSink,
         unavailable: list[str],
     ) -> None:
+        spec = f"{CONVERSATION_FIELD}.start({start}).end({end}).{CONVERSATION_SPEC}"
+        await self._daily_totals(
+            session,
+            waba,
+            spec,
+            CONVERSATION_FIELD,
+            ("conversation", "cost"),
+            f"{CONVERSATION_FIELD}.",
+            headers,
+            sink,
+            unavailable,
+        )
+
+    async def _daily_totals(
+        self,
+        session: Session,
+        waba: str,
+        spec: str,
+        field: str,
+        keys: tuple[str, ...],
+        prefix: str,
+        headers: dict[str, str],
+        sink: PointSink,
+        unavailable: list[str],
+    ) -> None:
+        """One WABA analytics field summed per day over its breakdowns (category, type…);
+        a refused field goes to ``unavailable`` instead of failing the collection."""
         try:
             body = await session.request(
-                "GET",
-                self.graph_url(waba),
-                params={
-                    "fields": f"{CONVERSATION_FIELD}.start({start}).end({end}).{CONVERSATION_SPEC}"
-                },
-                headers=headers,
+                "GET", self.graph_url(waba), params={"fields": spec}, headers=headers
             )
         except errors.ProviderError as exc:
             if not _refused(exc):
                 raise
-            unavailable.append("conversation_analytics")
+            unavailable.append(field)
             return
         totals: dict[int, dict[str, float]] = {}
-        for block in (body.get("conversation_analytics") or {}).get("data") or []:
+        for block in (body.get(field) or {}).get("data") or []:
             for point in block.get("data_points") or [] if isinstance(block, dict) else []:
                 day = point.get("start") if isinstance(point, dict) else None
                 if not isinstance(day, int) or isinstance(day, bool):
                     continue
                 bucket = totals.setdefault(day, {})
-                for key in ("conversation", "cost"):
+                for key in keys:
                     value = point.get(key)
                     if isinstance(value, int | float) and not isinstance(value, bool):
-                        raw = f"conversation_analytics.{key}"
-                        bucket[raw] = bucket.get(raw, 0) + value
+                        bucket[prefix + key] = bucket.get(prefix + key, 0) + value
         for day, values in sorted(totals.items()):
             sink.add_all(values, period="day", collected_at=datetime.fromtimestamp(day, UTC))
 
