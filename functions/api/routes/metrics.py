@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from functions.api.deps import MAX_ID, MAX_PLATFORM_ID, CurrentActor, problem_responses, route
@@ -36,6 +37,22 @@ DateQ = Annotated[
 ]
 CursorQ = Annotated[str | None, Query(min_length=1, max_length=512)]
 LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
+
+
+class MetricQuery(BaseModel):
+    """The filters and paging both metric routes take (the seed's query string, extended)."""
+
+    user_id: UserIdQ = None
+    platform: PlatformQ = None
+    platform_id: PlatformIdQ = None
+    metric_type: MetricTypeQ = None
+    start_date: DateQ = None
+    end_date: DateQ = None
+    limit: LimitQ = None
+    cursor: CursorQ = None
+
+
+Filters = Annotated[MetricQuery, Query()]
 
 
 def _parse_moment(name: str, value: str, *, end: bool) -> datetime:
@@ -91,25 +108,15 @@ def _scope(session: Session, actor: Actor, user_id: int | None, action: str) -> 
     return None
 
 
-def _filter(
-    session: Session,
-    actor: Actor,
-    action: str,
-    user_id: int | None,
-    platform: str | None,
-    platform_id: int | None,
-    metric_type: str | None,
-    start_date: str | None,
-    end_date: str | None,
-) -> MetricFilter:
-    start = _parse_moment("start_date", start_date, end=False) if start_date else None
-    end = _parse_moment("end_date", end_date, end=True) if end_date else None
+def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> MetricFilter:
+    start = _parse_moment("start_date", q.start_date, end=False) if q.start_date else None
+    end = _parse_moment("end_date", q.end_date, end=True) if q.end_date else None
     if start is not None and end is not None and end <= start:
         raise InvalidInput("end_date is before start_date.")
     return MetricFilter(
-        user_id=_scope(session, actor, user_id, action),
-        platform_id=_platform(session, _text("platform", platform), platform_id),
-        metric_type=_text("metric_type", metric_type),
+        user_id=_scope(session, actor, q.user_id, action),
+        platform_id=_platform(session, _text("platform", q.platform), q.platform_id),
+        metric_type=_text("metric_type", q.metric_type),
         start=start,
         end=end,
     )
@@ -161,37 +168,20 @@ def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
 def list_metrics(
     request: Request,
     actor: CurrentActor,
-    user_id: UserIdQ = None,
-    platform: PlatformQ = None,
-    platform_id: PlatformIdQ = None,
-    metric_type: MetricTypeQ = None,
-    start_date: DateQ = None,
-    end_date: DateQ = None,
-    limit: LimitQ = None,
-    cursor: CursorQ = None,
+    q: Filters,
     accept: Annotated[str | None, Header(max_length=512)] = None,
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
-    page = _limit(limit, 100)
+    page = _limit(q.limit, 100)
     with unit_of_work() as session:
-        f = _filter(
-            session,
-            actor,
-            "metrics.read",
-            user_id,
-            platform,
-            platform_id,
-            metric_type,
-            start_date,
-            end_date,
-        )
-        if cursor:
-            query.decode_cursor(cursor)
+        f = _filter(session, actor, "metrics.read", q)
+        if q.cursor:
+            query.decode_cursor(q.cursor)
         if not wants_csv:
-            rows, next_cursor = query.list_metrics(session, f, page, cursor)
+            rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
     if wants_csv:
         return StreamingResponse(
-            query.csv_lines(query.iter_metrics(f, cursor, limit)),
+            query.csv_lines(query.iter_metrics(f, q.cursor, q.limit)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
         )
@@ -211,31 +201,14 @@ def list_metrics(
 def summary(
     request: Request,
     actor: CurrentActor,
+    q: Filters,
     interval: Literal["day", "week", "month"] = "day",
     agg: Literal["sum", "avg", "min", "max", "last"] = "sum",
-    user_id: UserIdQ = None,
-    platform: PlatformQ = None,
-    platform_id: PlatformIdQ = None,
-    metric_type: MetricTypeQ = None,
-    start_date: DateQ = None,
-    end_date: DateQ = None,
-    limit: LimitQ = None,
-    cursor: CursorQ = None,
 ) -> Response:
-    page = _limit(limit, 1000)
+    page = _limit(q.limit, 1000)
     with unit_of_work() as session:
-        f = _filter(
-            session,
-            actor,
-            "metrics.summary",
-            user_id,
-            platform,
-            platform_id,
-            metric_type,
-            start_date,
-            end_date,
-        )
-        rows, next_cursor = query.summarise(session, f, interval, agg, page, cursor)
+        f = _filter(session, actor, "metrics.summary", q)
+        rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
     body = [
         {
             "bucket_start": query.iso(r.bucket_start),
