@@ -15,7 +15,6 @@ background thread per queue (``make run``).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,6 +22,7 @@ from typing import Any
 
 from infra import definition
 from local.runtime import invoke
+from local.runtime.workers import Workers
 from socialmetrics.aws import client, queue_url
 from socialmetrics.config import get_settings
 from socialmetrics.logging import logger
@@ -215,7 +215,7 @@ def drain(
     return total
 
 
-class QueuePollers:
+class QueuePollers(Workers):
     """One daemon thread per queue, long-polling and invoking its consumer until stopped."""
 
     def __init__(
@@ -232,16 +232,12 @@ class QueuePollers:
             definition.queue(key)  # unknown keys fail now, not in a thread
         self.wait_seconds = wait_seconds
         self.on_batch = on_batch
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        super().__init__()
 
     def start(self) -> QueuePollers:
         self._stop.clear()
         for key in self.queue_keys:
-            thread = threading.Thread(target=self._run, args=(key,), name=f"poll-{key}")
-            thread.daemon = True
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(f"poll-{key}", self._run, key)
         return self
 
     def _run(self, queue_key: str) -> None:
@@ -258,23 +254,3 @@ class QueuePollers:
                 continue
             if batch.received and self.on_batch is not None:
                 self.on_batch(batch)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop polling; waits at most ``timeout`` seconds in total for the threads."""
-        import time
-
-        self._stop.set()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads = [t for t in self._threads if t.is_alive()]
-
-    @property
-    def running(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
-
-    def __enter__(self) -> QueuePollers:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()

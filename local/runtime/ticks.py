@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ from typing import Any
 
 from infra import definition
 from local.runtime import invoke
+from local.runtime.workers import Workers
 from socialmetrics.config import get_settings
 from socialmetrics.logging import logger
 
@@ -78,7 +77,7 @@ def tick(
     return invoke.call(target, scheduler_event(schedule, now=now))
 
 
-class ScheduleTicks:
+class ScheduleTicks(Workers):
     """Background ticks: each schedule fires on start (``immediately``) and then every
     ``interval`` seconds (default: the schedule's own rate) until :meth:`stop`."""
 
@@ -100,17 +99,12 @@ class ScheduleTicks:
         self.immediately = immediately
         self.on_result = on_result
         self.fired: dict[str, int] = {s.key: 0 for s in self.schedules}
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        super().__init__()
 
     def start(self) -> ScheduleTicks:
         self._stop.clear()
         for schedule in self.schedules:
-            thread = threading.Thread(
-                target=self._run, args=(schedule,), name=f"tick-{schedule.key}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(f"tick-{schedule.key}", self._run, schedule)
         return self
 
     def _fire(self, schedule: definition.Schedule) -> None:
@@ -132,21 +126,3 @@ class ScheduleTicks:
             self._fire(schedule)
             if self._stop.wait(period):
                 return
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop ticking; a tick in progress finishes first (bounded by ``timeout``)."""
-        self._stop.set()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads = [t for t in self._threads if t.is_alive()]
-
-    @property
-    def running(self) -> bool:
-        return any(t.is_alive() for t in self._threads)
-
-    def __enter__(self) -> ScheduleTicks:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
