@@ -17,6 +17,9 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to inspect and r
 RUNTIME = "python3.11"
 ARCHITECTURE = "arm64"
 LOG_RETENTION_DAYS = 30
+# API Gateway stage throttling (every route): the first line of defence before any Lambda runs.
+API_THROTTLE_RATE_PER_SECOND = 100
+API_THROTTLE_BURST = 200
 DATABASE_NAME = "socialmetrics"
 DATABASE_USER = "socialmetrics"
 POSTGRES_VERSION = "16"

@@ -479,7 +479,13 @@ def _functions() -> Template:
         },
         "HttpApi": {
             "Type": "AWS::Serverless::HttpApi",
-            "Properties": {"Description": "socialmetrics API and webhook receivers"},
+            "Properties": {
+                "Description": "socialmetrics API and webhook receivers",
+                "DefaultRouteSettings": {
+                    "ThrottlingBurstLimit": definition.API_THROTTLE_BURST,
+                    "ThrottlingRateLimit": definition.API_THROTTLE_RATE_PER_SECOND,
+                },
+            },
         },
     }
     for spec in definition.FUNCTIONS:

@@ -345,6 +345,14 @@ class SocialMetricsStack(cdk.Stack):
         self.http_api = apigw.HttpApi(
             self, "HttpApi", api_name=f"{definition.PREFIX}-api", create_default_stage=True
         )
+        stage = self.http_api.default_stage
+        assert stage is not None
+        cfn_stage = stage.node.default_child
+        assert isinstance(cfn_stage, apigw.CfnStage)
+        cfn_stage.default_route_settings = apigw.CfnStage.RouteSettingsProperty(
+            throttling_burst_limit=definition.API_THROTTLE_BURST,
+            throttling_rate_limit=definition.API_THROTTLE_RATE_PER_SECOND,
+        )
         for route, spec in definition.routes():
             integration = integrations.HttpLambdaIntegration(
                 f"{definition.camel(spec.key)}Integration{_route_suffix(route)}",

@@ -258,3 +258,16 @@ def test_migrations_run_on_deploy_through_the_migrate_function(synth: Synth) -> 
         if "lambda:InvokeFunction" in _actions(s)
     ]
     assert any(_refers_to(s["Resource"], migrate) for s in provider_policies)
+
+
+def test_every_route_is_throttled_at_the_gateway(synth: Synth) -> None:
+    synth.template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "StageName": "$default",
+            "DefaultRouteSettings": {
+                "ThrottlingBurstLimit": definition.API_THROTTLE_BURST,
+                "ThrottlingRateLimit": definition.API_THROTTLE_RATE_PER_SECOND,
+            },
+        },
+    )

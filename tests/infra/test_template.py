@@ -125,3 +125,11 @@ def test_sam_roles_grant_the_token_key_only_to_decrypting_functions(
         assert bool(kms) is spec.decrypts_tokens, spec.key
         for statement in statements:
             assert "*" not in statement["Resource"]
+
+
+def test_sam_api_throttles_every_route(template: dict[str, Any]) -> None:
+    settings = template["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert settings == {
+        "ThrottlingBurstLimit": definition.API_THROTTLE_BURST,
+        "ThrottlingRateLimit": definition.API_THROTTLE_RATE_PER_SECOND,
+    }
