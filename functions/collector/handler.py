@@ -35,7 +35,9 @@ from socialmetrics.queueing import (
     url_for_arn,
 )
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every record failing is still a partial response (all ids listed), not an invocation error:
+# SQS then applies each message's own visibility (rate-limit reset, backoff) and receive count.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class RetryLater(Exception):

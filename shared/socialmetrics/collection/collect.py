@@ -47,6 +47,7 @@ from socialmetrics.providers.types import (
     PlatformClient,
     TokenGrant,
 )
+from socialmetrics.security.envelope import EnvelopeError
 
 ACTOR = "collector"
 
@@ -350,6 +351,13 @@ def collect_account(
     except errors.NotFound as exc:
         _mark(request.account_id, "reauth_required", f"not found: {exc}")
         outcome = CollectOutcome(Outcome.NOT_FOUND, request.account_id, detail=str(exc))
+    except EnvelopeError as exc:
+        if not exc.permanent:  # KMS throttled or unreachable: the message is retried
+            raise errors.Transient(f"token key service: {exc}") from None
+        # The stored token can never be opened again (key disabled or deleted, ciphertext
+        # damaged): retrying is useless, a fresh token must be registered.
+        _mark(request.account_id, "reauth_required", f"stored token unreadable: {exc}")
+        outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
     else:
         written = _store(request, snapshot, result, started_at)
         logger.info(

@@ -34,7 +34,37 @@ Context = Mapping[str, str]
 
 
 class EnvelopeError(RuntimeError):
-    """A value could not be sealed or opened (wrong context, tampering, unknown key)."""
+    """A value could not be sealed or opened (wrong context, tampering, unknown key).
+
+    ``permanent`` says retrying cannot help: the ciphertext does not match its key or context,
+    or the key is gone or disabled. A throttled or unreachable KMS is not permanent.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+# KMS error codes that no retry can fix (the other codes — throttling, KMSInternalException,
+# DependencyTimeoutException, connection errors — are worth retrying).
+PERMANENT_KMS_ERRORS = frozenset(
+    {
+        "InvalidCiphertextException",
+        "IncorrectKeyException",
+        "NotFoundException",
+        "DisabledException",
+        "KMSInvalidStateException",
+        "InvalidKeyUsageException",
+    }
+)
+
+
+def _kms_error(action: str, exc: Exception) -> EnvelopeError:
+    code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+    return EnvelopeError(
+        f"KMS {action} failed: {code or type(exc).__name__}",
+        permanent=code in PERMANENT_KMS_ERRORS,
+    )
 
 
 def canonical_context(context: Context) -> bytes:
@@ -79,14 +109,14 @@ class KmsKeyProvider:
                 KeyId=self.key_alias, KeySpec="AES_256", EncryptionContext=dict(context)
             )
         except Exception as exc:
-            raise EnvelopeError(f"KMS GenerateDataKey failed: {type(exc).__name__}") from None
+            raise _kms_error("GenerateDataKey", exc) from None
         return bytes(reply["Plaintext"]), bytes(reply["CiphertextBlob"]), str(reply["KeyId"])
 
     def decrypt_data_key(self, wrapped: bytes, context: Context) -> bytes:
         try:
             reply = self.kms.decrypt(CiphertextBlob=wrapped, EncryptionContext=dict(context))
         except Exception as exc:
-            raise EnvelopeError(f"KMS Decrypt failed: {type(exc).__name__}") from None
+            raise _kms_error("Decrypt", exc) from None
         return bytes(reply["Plaintext"])
 
     def rewrap(self, wrapped: bytes, context: Context, target_key: str) -> tuple[bytes, str]:
@@ -98,7 +128,7 @@ class KmsKeyProvider:
                 DestinationEncryptionContext=dict(context),
             )
         except Exception as exc:
-            raise EnvelopeError(f"KMS ReEncrypt failed: {type(exc).__name__}") from None
+            raise _kms_error("ReEncrypt", exc) from None
         return bytes(reply["CiphertextBlob"]), str(reply["KeyId"])
 
 

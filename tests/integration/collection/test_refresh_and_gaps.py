@@ -133,3 +133,57 @@ def test_a_tiktok_business_account_is_collected_and_refreshed_through_its_api(
     assert ("watch_time_ms", "lifetime") in rows
     assert "user.insights" in stored.scopes  # the refresh kept the account on the Business API
     assert refreshed == 1  # through the Business API's token endpoint (10 min left < margin)
+
+
+def test_a_token_that_can_no_longer_be_decrypted_needs_reauth_not_retries(
+    sandbox: httpx.Client,
+) -> None:
+    account = onboard(sandbox, "Instagram")
+    with unit_of_work() as session:  # the row no longer matches its encryption context
+        session.execute(
+            text("UPDATE accounts SET platform_user_id = 'moved' WHERE id = :a"),
+            {"a": account.account_id},
+        )
+    assert _tick()["enqueued"] == 1
+    result = pollers.drain("collect-meta", max_batches=5, retry_after_seconds=0)
+    assert (result.received, result.succeeded) == (1, 1)
+    row = _account(account.account_id)
+    assert row.status == "reauth_required"
+    assert _last_run().outcome == "reauth_required"
+
+
+def test_a_batch_where_every_record_fails_is_still_a_partial_response(
+    sandbox: httpx.Client, lambda_context: Any
+) -> None:
+    from functions.collector.handler import handler
+
+    accounts = [onboard(sandbox, "X"), onboard(sandbox, "X")]
+    for account in accounts:
+        sandbox.post(
+            "/_sandbox/faults",
+            json={"platform": "X", "account": account.remote["id"], "kind": "server_error"},
+        )
+    now = datetime.now(UTC).isoformat()
+    event = {
+        "Records": [
+            {
+                "messageId": f"m-{account.account_id}",
+                "receiptHandle": "not-a-real-handle",
+                "body": (
+                    f'{{"platform": "X", "account_id": {account.account_id}, "job_id": "t",'
+                    f' "window_start": "{now}", "window_end": "{now}"}}'
+                ),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:socialmetrics-collect-x",
+                "awsRegion": "us-east-1",
+            }
+            for account in accounts
+        ]
+    }
+    reply = handler(event, lambda_context)
+    assert sorted(f["itemIdentifier"] for f in reply["batchItemFailures"]) == sorted(
+        f"m-{a.account_id}" for a in accounts
+    )
