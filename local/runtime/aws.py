@@ -21,8 +21,12 @@ from socialmetrics.config import Settings
 
 @contextlib.contextmanager
 def moto_server(port: int | None = None) -> Iterator[str]:
-    """Run moto's server on 127.0.0.1 in a thread; yields its endpoint URL."""
+    """Run moto's server on 127.0.0.1 in a thread; yields its endpoint URL.
+
+    Stopping is bounded: moto's own ``stop`` joins its server thread without a timeout, so it
+    runs in a helper thread that is given 10 s (the daemon threads end with the process)."""
     import logging
+    import threading
 
     from moto.server import ThreadedMotoServer
 
@@ -33,7 +37,9 @@ def moto_server(port: int | None = None) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.stop()
+        stopper = threading.Thread(target=server.stop, name="moto-stop", daemon=True)
+        stopper.start()
+        stopper.join(timeout=10)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ CREDENTIALS = STATE / "demo-credentials.json"
 LOCAL_DATABASE = "socialmetrics_local"
 MOTO_PORT = 4566
 COLLECT_TICK_SECONDS = 10.0
+SHUTDOWN_SECONDS = 60.0
 LOCAL_DEFAULTS = {
     "ENVIRONMENT": "local",
     "AWS_ACCESS_KEY_ID": "local",
@@ -211,5 +212,10 @@ def run(
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait(for_seconds)
         _say("stopping…")
+        # Every component stops within its own bound; this is the backstop for one that
+        # does not (the process must never outlive Ctrl-C holding ports 8000/8443/4566).
+        watchdog = threading.Timer(SHUTDOWN_SECONDS, lambda: os._exit(1))
+        watchdog.daemon = True
+        watchdog.start()
     _say("stopped")
     return 0
