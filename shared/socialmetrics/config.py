@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     scheduler_page_size: int = Field(default=500, ge=1, le=10_000)
     token_refresh_margin_seconds: int = Field(default=1_800, ge=0)
     collect_retry_base_seconds: int = Field(default=30, ge=0, le=900)
+    rate_limit_pause_pct: float = Field(default=90.0, ge=50, le=100)
 
     # --- webhooks --------------------------------------------------------------------------
     webhook_max_body_bytes: int = Field(default=262_144, ge=1_024)

@@ -87,6 +87,7 @@ class _Snapshot:
     token_expires_at: datetime | None
     cursor: dict[str, Any]
     scopes: tuple[str, ...]
+    rate_limit: dict[str, Any] | None
 
 
 def _now() -> datetime:
@@ -99,7 +100,7 @@ def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
         row = session.execute(
             text(
                 "SELECT a.id, a.user_id, a.platform_id, a.platform_user_id, a.status,"
-                " a.token_expires_at, a.sync_cursor, a.scopes, p.name AS platform,"
+                " a.token_expires_at, a.sync_cursor, a.scopes, a.rate_limit, p.name AS platform,"
                 " u.erased_at, u.erasure_requested_at"
                 " FROM accounts a JOIN platforms p ON p.id = a.platform_id"
                 " JOIN users u ON u.id = a.user_id WHERE a.id = :id"
@@ -127,6 +128,7 @@ def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
                 token_expires_at=row.token_expires_at,
                 cursor=dict(row.sync_cursor or {}),
                 scopes=tuple(row.scopes or ()),
+                rate_limit=row.rate_limit,
             ),
             None,
         )
@@ -138,6 +140,24 @@ def _credentials(
     with unit_of_work() as session:
         access, refresh = decrypt_credentials(session, account_id, ACTOR, purpose="collect")
     return Credentials(access, refresh, expires_at, scopes)
+
+
+def paused_until(
+    rate_limit: dict[str, Any] | None, now: datetime, pause_pct: float
+) -> datetime | None:
+    """When the last collection left the quota at or above ``pause_pct`` percent and its window
+    has not reset yet, the reset time: collecting now would only hit the wall."""
+    if not rate_limit:
+        return None
+    used, reset = rate_limit.get("used_pct"), rate_limit.get("reset_at")
+    if not isinstance(used, int | float) or not isinstance(reset, str) or used < pause_pct:
+        return None
+    try:
+        reset_at = datetime.fromisoformat(reset)
+    except ValueError:
+        return None
+    reset_at = reset_at if reset_at.tzinfo else reset_at.replace(tzinfo=UTC)
+    return reset_at if reset_at > now else None
 
 
 def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:
@@ -334,6 +354,16 @@ def collect_account(
     snapshot, reason = _load(request)
     if snapshot is None:
         outcome = CollectOutcome(Outcome.SKIPPED, request.account_id, detail=reason)
+        _finish(request, started_at, outcome)
+        return outcome
+    pause = paused_until(snapshot.rate_limit, started_at, settings.rate_limit_pause_pct)
+    if pause is not None:  # slow down before the wall: no call until the window resets
+        outcome = CollectOutcome(
+            Outcome.RATE_LIMITED,
+            request.account_id,
+            retry_at=pause,
+            detail="paused: the last collection left the platform quota nearly used",
+        )
         _finish(request, started_at, outcome)
         return outcome
     begun = time.perf_counter()

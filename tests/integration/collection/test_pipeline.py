@@ -321,3 +321,34 @@ def test_an_account_rate_limited_again_and_again_goes_back_to_the_scheduler(
         ).scalar_one()
     assert due > datetime.now(UTC)  # due again at the platform's reset time
     assert _account(account.account_id).status == "active"
+
+
+def test_an_account_near_its_quota_waits_for_the_reset_without_calling(
+    sandbox: httpx.Client,
+) -> None:
+    account = onboard(sandbox, "X")
+    reset = datetime.now(UTC) + timedelta(minutes=10)
+    with unit_of_work() as session:
+        session.execute(
+            text("UPDATE accounts SET rate_limit = CAST(:rl AS jsonb) WHERE id = :a"),
+            {
+                "rl": json.dumps({"platform": "X", "used_pct": 97.5, "reset_at": str(reset)}),
+                "a": account.account_id,
+            },
+        )
+    assert _tick()["enqueued"] == 1
+    result = pollers.drain("collect-x", max_batches=5)
+    assert (result.received, result.failed) == (1, 1)  # kept, invisible until the reset
+    calls = [
+        r
+        for r in sandbox.get("/_sandbox/state").json()["requests"]
+        if r["account"] == account.remote["id"]
+    ]
+    assert calls == []
+    with unit_of_work() as session:
+        run = session.execute(
+            text("SELECT outcome, detail FROM collection_runs WHERE account_id = :a"),
+            {"a": account.account_id},
+        ).one()
+    assert run.outcome == "rate_limited"
+    assert run.detail["retry_at"].startswith(str(reset.date()))
