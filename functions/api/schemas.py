@@ -267,6 +267,8 @@ class MetricOut(BaseModel):
     object_id: str
     period: str
     source: str
+    raw_name: str | None = None
+    api_version: str | None = None
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -281,6 +283,8 @@ class MetricOut(BaseModel):
                     "object_id": "",
                     "period": "day",
                     "source": "poll",
+                    "raw_name": "page_media_view",
+                    "api_version": "v25.0",
                 }
             ]
         }

@@ -144,6 +144,8 @@ def _metric_json(row: query.MetricRow) -> dict[str, object]:
         "object_id": row.object_id,
         "period": row.period,
         "source": row.source,
+        "raw_name": row.raw_name,
+        "api_version": row.api_version,
     }
 
 

@@ -38,6 +38,8 @@ CSV_COLUMNS = (
     "object_id",
     "period",
     "source",
+    "raw_name",
+    "api_version",
 )
 
 
@@ -62,6 +64,8 @@ class MetricRow:
     object_id: str
     period: str
     source: str
+    raw_name: str | None = None  # the platform's own name (shows deprecation switches)
+    api_version: str | None = None
 
 
 def _b64(raw: str) -> str:
@@ -123,6 +127,8 @@ def list_metrics(
         Metric.object_id,
         Metric.period,
         Metric.source,
+        Metric.raw_name,
+        Metric.api_version,
     ).where(*_where(f))
     if cursor:
         moment, metric_id = decode_cursor(cursor)
@@ -184,6 +190,8 @@ def csv_lines(rows: Iterator[MetricRow]) -> Iterator[str]:
                 _csv_safe(row.object_id),
                 row.period,
                 row.source,
+                _csv_safe(row.raw_name or ""),
+                row.api_version or "",
             ]
         )
         yield buffer.getvalue()
