@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import SecretStr
 
-from socialmetrics.config import get_settings
+from socialmetrics.config import Settings, get_settings
 
 SecretName = Literal[
     "jwt_signing_key",
@@ -28,8 +28,10 @@ class MissingSecret(RuntimeError):
     pass
 
 
-def get_secret(name: SecretName) -> SecretStr:
-    settings = get_settings()
+def get_secret(name: SecretName, settings: Settings | None = None) -> SecretStr:
+    """The secret ``name``; ``settings`` defaults to the process settings (clients built with
+    explicit settings pass theirs)."""
+    settings = settings or get_settings()
     if settings.secrets_source == "env":
         value: SecretStr = getattr(settings, name)
         return value

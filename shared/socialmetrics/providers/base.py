@@ -206,12 +206,9 @@ class BaseClient:
     # --- helpers ----------------------------------------------------------------------------
     def secret(self, name: SecretName) -> str:
         """An app secret: from these settings locally, from Secrets Manager when configured."""
-        if self.settings.secrets_source == "env":
-            value: SecretStr = getattr(self.settings, name)
-            return value.get_secret_value()
         from socialmetrics.secrets import get_secret
 
-        return get_secret(name).get_secret_value()
+        return get_secret(name, self.settings).get_secret_value()
 
     def _fallback_error(self, response: httpx.Response, message: str) -> ProviderError:
         """Status-only mapping for bodies that carry no platform error code."""
