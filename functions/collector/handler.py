@@ -21,7 +21,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account, defer
+from socialmetrics.accounts.lifecycle import defer
+from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.config import get_settings
 from socialmetrics.logging import logger

@@ -36,6 +36,7 @@ from socialmetrics.config import Settings
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint, ObjectType, Period
 from socialmetrics.providers.errors import (
+    BudgetExhausted,
     MalformedResponse,
     ProviderError,
     Transient,
@@ -85,6 +86,7 @@ class Session:
         self.secrets = [s for s in secrets if s]
         self.snapshots: list[UsageSnapshot] = []
         self.calls = 0
+        self.budget = client.call_budget
 
     @property
     def usage(self) -> UsageSnapshot | None:
@@ -101,6 +103,10 @@ class Session:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send with retries for transient failures; return the decoded JSON body."""
+        if self.budget is not None and self.calls >= self.budget:
+            raise BudgetExhausted(
+                f"call budget of {self.budget} spent", platform=self._client.platform.value
+            )
         settings = self._client.settings
         retrying = AsyncRetrying(
             stop=stop_after_attempt(settings.provider_max_attempts),
@@ -185,6 +191,7 @@ class BaseClient:
         self.settings = settings
         self.transport = transport
         self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
+        self.call_budget: int | None = None  # most requests one collection may send
 
     @asynccontextmanager
     async def session(self, *secrets: str) -> AsyncIterator[Session]:

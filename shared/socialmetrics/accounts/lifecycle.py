@@ -1,0 +1,188 @@
+"""The account lifecycle in one place: every write of ``accounts.status``, the sync cursor,
+the collection schedule and token refreshes goes through here (collection, maintenance and
+webhook ingest call these functions; nothing else updates those columns).
+
+Status follows token facts only:
+
+- ``reauth_required``: a token failure the platform documents (Graph 190, X/TikTok 401
+  invalid or expired token, ``invalid_grant`` on refresh) or a stored token that can never be
+  decrypted again;
+- ``not_found``: the account object itself answered 404 in ``ACCOUNT_NOT_FOUND_STRIKES``
+  consecutive runs (the platform's message is kept in ``status_reason``);
+- a 404/400 on a sub-resource, a permission gap or a refused metric is a *part* failure of
+  one run (``collection_runs.parts``), never a status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from socialmetrics.accounts.service import decrypt_credentials, store_rotated_tokens
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.db.models import Account
+from socialmetrics.providers.rate_limits import UsageSnapshot
+from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
+
+Refresh = Callable[[Credentials, RotateCallback | None], Awaitable[TokenGrant]]
+
+
+def _reason(reason: str) -> str:
+    return reason[:255]
+
+
+def mark_reauth_required(session: Session, account_id: int, reason: str) -> bool:
+    """``active`` → ``reauth_required``; ``False`` when the account was not active."""
+    result = session.execute(
+        text(
+            "UPDATE accounts SET status = 'reauth_required', status_reason = :r,"
+            " updated_at = now() WHERE id = :id AND status = 'active'"
+        ),
+        {"r": _reason(reason), "id": account_id},
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_not_found(session: Session, account_id: int, reason: str, strikes: int) -> bool:
+    """Count one run in which the account object 404'd; at ``strikes`` in a row the account
+    becomes ``not_found`` with the platform's message. ``True`` when it just did."""
+    row = session.execute(
+        text(
+            "UPDATE accounts SET not_found_strikes = not_found_strikes + 1,"
+            " status = CASE WHEN not_found_strikes + 1 >= :n THEN 'not_found' ELSE status END,"
+            " status_reason = CASE WHEN not_found_strikes + 1 >= :n THEN :r"
+            " ELSE status_reason END, updated_at = now()"
+            " WHERE id = :id AND status = 'active' RETURNING status"
+        ),
+        {"n": strikes, "r": _reason(reason), "id": account_id},
+    ).one_or_none()
+    return row is not None and row.status == "not_found"
+
+
+def defer(account_id: int, until: datetime) -> None:
+    """Hand the account back to the scheduler: it becomes due again at ``until``."""
+    with unit_of_work() as session:
+        session.execute(
+            text(
+                "UPDATE accounts SET next_collect_at = GREATEST(next_collect_at, :u),"
+                " updated_at = now() WHERE id = :id"
+            ),
+            {"u": until, "id": account_id},
+        )
+
+
+def save_collection(
+    session: Session,
+    account_id: int,
+    cursor: dict[str, Any],
+    usage: UsageSnapshot | None,
+    *,
+    account_seen: bool,
+    due_at: datetime | None,
+) -> None:
+    """After a run: the cursor (every part's checkpoint), the quota seen, the time, and —
+    when a part was deferred — an earlier due time (the reset, or now to resume a backfill).
+    ``account_seen``: the account object answered, so any 404 streak ends."""
+    session.execute(
+        text(
+            "UPDATE accounts SET sync_cursor = CAST(:c AS jsonb), last_collected_at = now(),"
+            " rate_limit = COALESCE(CAST(:rl AS jsonb), rate_limit),"
+            " not_found_strikes = CASE WHEN :seen THEN 0 ELSE not_found_strikes END,"
+            " next_collect_at = CASE WHEN CAST(:due AS timestamptz) IS NULL THEN next_collect_at"
+            " ELSE LEAST(next_collect_at, CAST(:due AS timestamptz)) END,"
+            " updated_at = now() WHERE id = :id"
+        ),
+        {
+            "c": json.dumps(cursor, default=str, sort_keys=True),
+            "rl": json.dumps(_usage(usage), default=str) if usage else None,
+            "seen": account_seen,
+            "due": due_at,
+            "id": account_id,
+        },
+    )
+
+
+def _usage(usage: UsageSnapshot | None) -> dict[str, Any]:
+    assert usage is not None
+    return {
+        "platform": usage.platform,
+        "observed_at": usage.observed_at,
+        "limit": usage.limit,
+        "remaining": usage.remaining,
+        "reset_at": usage.reset_at,
+        "used_pct": usage.used_pct,
+    }
+
+
+def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:
+    return expires_at is not None and expires_at - now <= timedelta(seconds=margin_seconds)
+
+
+def credentials(
+    account_id: int, actor: str, expires_at: datetime | None, scopes: tuple[str, ...]
+) -> Credentials:
+    """Decrypt the account's tokens (audited): once per collection."""
+    with unit_of_work() as session:
+        access, refresh = decrypt_credentials(session, account_id, actor, purpose="collect")
+    return Credentials(access, refresh, expires_at, scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    credentials: Credentials
+    refreshed: bool
+
+
+async def refresh_locked(
+    refresh: Refresh,
+    account_id: int,
+    margin_seconds: int,
+    now: datetime,
+    actor: str,
+    current: Credentials | None = None,
+) -> Refreshed | None:
+    """Refresh the account's token under a row lock; ``None`` if it is no longer active or
+    another worker refreshed it meanwhile (the caller decrypts the stored pair again).
+
+    The lock serialises refreshes per account (rotating refresh tokens are single use); the
+    rotated pair is stored in the same transaction, committed before the new token is used.
+    ``current``: tokens the caller already decrypted — used as they are when the row shows
+    nobody refreshed meanwhile, so a due refresh costs no second decrypt."""
+    with unit_of_work() as session:
+        account = session.execute(
+            select(Account).where(Account.id == account_id).with_for_update()
+        ).scalar_one()
+        if account.status != "active":
+            return None
+        scopes = tuple(account.scopes or ())
+        if not needs_refresh(account.token_expires_at, now, margin_seconds):
+            if current is not None and current.expires_at == account.token_expires_at:
+                return Refreshed(current, False)
+            return None  # refreshed meanwhile by someone else: the caller reloads
+        if current is None or current.expires_at != account.token_expires_at:
+            access, refresh_token = decrypt_credentials(
+                session, account_id, actor, purpose="refresh"
+            )
+            current = Credentials(access, refresh_token, account.token_expires_at, scopes)
+
+        async def persist(grant: TokenGrant) -> None:
+            store_rotated_tokens(
+                session,
+                account_id,
+                grant.access_token,
+                grant.refresh_token,
+                grant.expires_at,
+                grant.refresh_expires_at,
+                actor=actor,
+            )
+            if grant.scopes:  # what the platform granted this time (routes the next refresh)
+                account.scopes = list(grant.scopes)
+
+        grant = await refresh(current, persist)
+    return Refreshed(grant.as_credentials(), True)
