@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -118,6 +118,24 @@ def _usage(usage: UsageSnapshot | None) -> dict[str, Any]:
         "reset_at": usage.reset_at,
         "used_pct": usage.used_pct,
     }
+
+
+def paused_until(
+    rate_limit: dict[str, Any] | None, now: datetime, pause_pct: float
+) -> datetime | None:
+    """When the last collection left the quota at or above ``pause_pct`` percent and its window
+    has not reset yet, the reset time: collecting now would only hit the wall."""
+    if not rate_limit:
+        return None
+    used, reset = rate_limit.get("used_pct"), rate_limit.get("reset_at")
+    if not isinstance(used, int | float) or not isinstance(reset, str) or used < pause_pct:
+        return None
+    try:
+        reset_at = datetime.fromisoformat(reset)
+    except ValueError:
+        return None
+    reset_at = reset_at if reset_at.tzinfo else reset_at.replace(tzinfo=UTC)
+    return reset_at if reset_at > now else None
 
 
 def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:

@@ -134,24 +134,6 @@ def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
         )
 
 
-def paused_until(
-    rate_limit: dict[str, Any] | None, now: datetime, pause_pct: float
-) -> datetime | None:
-    """When the last collection left the quota at or above ``pause_pct`` percent and its window
-    has not reset yet, the reset time: collecting now would only hit the wall."""
-    if not rate_limit:
-        return None
-    used, reset = rate_limit.get("used_pct"), rate_limit.get("reset_at")
-    if not isinstance(used, int | float) or not isinstance(reset, str) or used < pause_pct:
-        return None
-    try:
-        reset_at = datetime.fromisoformat(reset)
-    except ValueError:
-        return None
-    reset_at = reset_at if reset_at.tzinfo else reset_at.replace(tzinfo=UTC)
-    return reset_at if reset_at > now else None
-
-
 def run_outcome(parts: list[PartOutcome]) -> str:
     """``succeeded`` when nothing failed or waits, ``partial`` when some parts succeeded and
     some did not, ``deferred`` when the only trouble is waiting, else ``failed``."""
@@ -326,7 +308,7 @@ def collect_account(
         )
         _finish(request, started_at, outcome)
         return outcome
-    pause = paused_until(snapshot.rate_limit, started_at, settings.rate_limit_pause_pct)
+    pause = lifecycle.paused_until(snapshot.rate_limit, started_at, settings.rate_limit_pause_pct)
     if pause is not None:  # slow down before the wall: no call until the window resets
         outcome = _not_collected(
             request,

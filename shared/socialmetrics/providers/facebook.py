@@ -24,7 +24,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import chunks, day_span
+from socialmetrics.providers.windows import chunks, day_span, note_backfill
 
 INSIGHTS_SPAN_DAYS = 90  # Page insights: at most 90 days between since and until
 
@@ -104,6 +104,7 @@ class FacebookClient(GraphClient):
                                     collected_at=at - timedelta(days=1),
                                 )
                     new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
+                    note_backfill(new_cursor, since, new_cursor["insights_until"], now)
 
             async def list_posts() -> None:
                 cutoff = now - timedelta(days=self.settings.restatement_days)

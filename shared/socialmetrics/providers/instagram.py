@@ -32,7 +32,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import chunks, day_span
+from socialmetrics.providers.windows import chunks, day_span, note_backfill
 
 SERIES_SPAN_DAYS = 30  # since/until spans of about 30 days at most
 TOTALS_FINAL_DAYS = 2  # data lags up to 48 h: older days are final once stored
@@ -149,6 +149,7 @@ class InstagramClient(GraphClient):
                                     collected_at=at - timedelta(days=1),
                                 )
                     new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
+                    note_backfill(new_cursor, since, new_cursor["insights_until"], now)
 
             async def account_totals() -> None:
                 await self._totals(session, insights_url, cursor, new_cursor, headers, sink)

@@ -44,7 +44,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import day_span
+from socialmetrics.providers.windows import day_span, note_backfill
 
 # Scopes only the API for Business grants (Login Kit / Display API tokens never carry them):
 # account insights and video insights of a TikTok business account.
@@ -183,6 +183,7 @@ class TikTokBusinessClient(BaseClient):
                             {k: entry.get(k) for k in DAILY_METRICS}, period="day", collected_at=day
                         )
                 new_cursor["business_until"] = int(until.timestamp())
+                note_backfill(new_cursor, since, new_cursor["business_until"], now)
 
             async def posts() -> None:
                 try:

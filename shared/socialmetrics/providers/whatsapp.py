@@ -45,7 +45,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import day_span
+from socialmetrics.providers.windows import day_span, note_backfill
 
 TEMPLATE_BATCH = 10
 TEMPLATE_LOOKBACK = timedelta(days=90)  # template analytics look back 90 days
@@ -167,6 +167,7 @@ class WhatsAppClient(GraphClient):
             cursor_out = dict(cursor)
             if parts.ok("account_insights"):  # the day window moves with the analytics read
                 cursor_out["analytics_until"] = end
+                note_backfill(cursor_out, since, end, now)
             return CollectResult(
                 sink.points,
                 cursor_out,

@@ -13,6 +13,7 @@ decaying refresh of post lifetime metrics.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 MAX_REFRESH_INTERVAL = timedelta(days=30)
 TRACKED_POSTS = 1_000  # post refresh bookkeeping kept in the cursor (newest first)
@@ -34,6 +35,24 @@ def day_span(
     if reached < until - timedelta(days=1):  # backfill in progress: resume exactly there
         return max(earliest, reached), until
     return max(earliest, min(reached, until) - timedelta(days=restatement_days)), until
+
+
+def note_backfill(
+    cursor: dict[str, Any], fetched_from: datetime | None, reached: object, now: datetime
+) -> None:
+    """Record in ``cursor["backfill"]`` how far back history was fetched (``oldest_at``) and
+    whether the walk has reached today (``complete``): the shape every provider shares."""
+    state = dict(cursor.get("backfill") or {})
+    if fetched_from is not None:
+        iso = fetched_from.astimezone(UTC).isoformat()
+        old = state.get("oldest_at")
+        state["oldest_at"] = min(old, iso) if isinstance(old, str) else iso
+    state["complete"] = (
+        isinstance(reached, int | float)
+        and not isinstance(reached, bool)
+        and reached >= midnight(now).timestamp()
+    )
+    cursor["backfill"] = state
 
 
 def chunks(since: datetime, until: datetime, days: int) -> list[tuple[datetime, datetime]]:
