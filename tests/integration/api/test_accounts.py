@@ -13,7 +13,7 @@ from tests.factories import make_account, set_account
 from tests.integration.api.conftest import Person
 from tests.integration.api.gateway import Api
 
-PARTS = [
+PARTS: list[dict[str, Any]] = [
     {"name": "account_fields", "status": "succeeded", "detail": None, "retry_at": None},
     {
         "name": "posts",
