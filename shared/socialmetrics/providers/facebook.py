@@ -129,10 +129,12 @@ class FacebookClient(GraphClient):
 
             async def post_insights() -> None:
                 for post in posts:
+                    # A name refused once in this run is not asked again (no split calls).
+                    wanted = [m for m in POST_METRICS if f"post:{m}" not in unavailable]
                     for entry in await self.insights(
                         session,
                         self.graph_url(f"{post['id']}/insights"),
-                        POST_METRICS,
+                        wanted,
                         {"period": "lifetime"},
                         headers,
                         unavailable,

@@ -6,8 +6,9 @@
   MetricUnavailable; 100/33 → NotFound; 1/2/is_transient/5xx → Transient).
 - Cursor pagination (``paging.cursors.after`` while ``paging.next`` is present), bounded, and
   stopped on evidence: a page with no item inside the window.
-- Insights asked for in small groups: an invalid metric (#100) fails only its group, which is
-  then split so every other metric still arrives and only the culprit is reported unavailable.
+- Insights asked for in one request per object (groups of up to 25 names): an invalid metric
+  (#100) fails its group, which is then split so every other metric still arrives and only
+  the culprit is reported unavailable; callers skip a name refused earlier in the run.
 - Long-lived token exchange (``fb_exchange_token``) and Page tokens.
 """
 
@@ -24,7 +25,7 @@ from socialmetrics.providers.base import BaseClient, Session, grant_from, utcnow
 from socialmetrics.providers.rate_limits import UsageSnapshot, meta_reset_at, meta_usage
 from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
 
-INSIGHTS_GROUP = 3  # metrics per insights request
+INSIGHTS_GROUP = 25  # metrics per insights request (a refused name splits its group)
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
 AUTH_CODES = frozenset({102, 190})
 

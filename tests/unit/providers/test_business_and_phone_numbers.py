@@ -125,7 +125,7 @@ def test_business_account_and_video_metrics_parse_with_units_and_days() -> None:
     assert "authorization" not in account_call.headers
     assert json.loads(account_call.url.params["fields"]) == list(ACCOUNT_FIELDS)
     assert account_call.url.params["business_id"] == "-000business"
-    # First sync: the lookback window, whole days, end_date inclusive (yesterday).
+    # First sync: back to the horizon (7 days here), whole days, end_date inclusive (yesterday).
     assert account_call.url.params["end_date"] == "2026-03-02"
     assert account_call.url.params["start_date"] == "2026-02-24"
     assert json.loads(video_call.url.params["fields"])[2:] == list(VIDEO_METRICS)
@@ -133,6 +133,7 @@ def test_business_account_and_video_metrics_parse_with_units_and_days() -> None:
         "business_until": int(datetime(2026, 3, 3, tzinfo=UTC).timestamp()),
         "recent_ids": ["7300000000000000101"],
         "newest_create_time": 1772323200,
+        "backfill": {"complete": True, "oldest_at": "2026-02-24T00:00:00+00:00"},
     }
 
 
