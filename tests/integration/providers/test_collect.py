@@ -176,3 +176,24 @@ def test_usage_snapshot_is_exposed(sandbox: httpx.Client, settings: Settings) ->
     assert usage is not None
     assert usage.used_pct is not None
     assert usage.used_pct > 0
+
+
+def test_instagram_totals_one_call_per_day_reach_as_a_total_and_no_final_day_twice(
+    sandbox: httpx.Client, settings: Settings
+) -> None:
+    account = register(sandbox, "Instagram", posts=2)
+    first = _collect(settings, account)
+    totals = [q for q in requests_to(sandbox, account, "/insights") if "total_value" in q]
+    daily = [q for q in totals if "metric=reach" not in q]
+    horizon = settings.horizon_days("Instagram")
+    assert len(daily) == horizon  # every total_value name in one call per day
+    assert all("views%2C" in q and "profile_links_taps" in q for q in daily)
+    reach = [p for p in first.points if p.raw_name == "reach" and p.period == "days_28"]
+    assert len(reach) == 1  # unique accounts reached over 28 days, one call
+    assert len(totals) - len(daily) == 1
+
+    second = _collect(settings, account, cursor=first.cursor)
+    again = [q for q in requests_to(sandbox, account, "/insights") if "total_value" in q]
+    repeated = [q for q in again[len(totals) :] if "metric=reach" not in q]
+    assert len(repeated) == 2  # only the two days still inside the 48 h lag; final days never
+    assert second.cursor["totals_until"] == first.cursor["totals_until"]
