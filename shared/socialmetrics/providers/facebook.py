@@ -4,7 +4,9 @@ with their engagement counts and lifetime insights.
 Parts: ``account_fields`` (the gate), ``account_insights`` (backfilled to
 ``FACEBOOK_HORIZON_DAYS`` in 90-day chunks, each a checkpoint; then the last
 ``RESTATEMENT_DAYS`` re-read every run), ``posts`` and ``post_insights`` (posts of the
-restatement window, paged on evidence).
+restatement window, paged on evidence, every run), ``post_history`` (the backfill walk of
+older posts down to the horizon, each post's lifetime values read once, checkpointed per
+post in ``cursor["backfill"]["posts"]``).
 Cursor: ``{"insights_until": <unix day>, "newest_post_time": "<iso>"}``.
 """
 
@@ -24,9 +26,10 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import chunks, day_span, note_backfill
+from socialmetrics.providers.windows import chunks, day_span, note_backfill, settle_backfill
 
 INSIGHTS_SPAN_DAYS = 90  # Page insights: at most 90 days between since and until
+WALKS = ("insights", "posts")  # the backfill is complete when both reached the horizon
 
 PAGE_FIELDS = "id,name,followers_count,fan_count"
 PAGE_METRICS = [
@@ -65,6 +68,7 @@ class FacebookClient(GraphClient):
         parts = Parts()
         new_cursor = dict(cursor)
         posts: list[dict[str, Any]] = []
+        cutoff = now - timedelta(days=self.settings.restatement_days)
         async with self.session(token) as session:
 
             async def account_fields() -> None:
@@ -104,10 +108,11 @@ class FacebookClient(GraphClient):
                                     collected_at=at - timedelta(days=1),
                                 )
                     new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
-                    note_backfill(new_cursor, since, new_cursor["insights_until"], now)
+                    note_backfill(
+                        new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now
+                    )
 
             async def list_posts() -> None:
-                cutoff = now - timedelta(days=self.settings.restatement_days)
                 posts.extend(
                     await self.paged(
                         session,
@@ -118,34 +123,57 @@ class FacebookClient(GraphClient):
                     )
                 )
                 for post in posts:
-                    kw = _post_kw(post)
-                    sink.add("shares.count", (post.get("shares") or {}).get("count"), **kw)
-                    for edge in ("comments", "reactions"):
-                        summary = (post.get(edge) or {}).get("summary") or {}
-                        sink.add(f"{edge}.summary.total_count", summary.get("total_count"), **kw)
+                    _post_counts(sink, post)
                 times = [t for p in posts if (t := parse_graph_time(p.get("created_time")))]
                 if times:
                     new_cursor["newest_post_time"] = max(times).isoformat()
 
+            async def one_post(post: dict[str, Any]) -> None:
+                # A name refused once in this run is not asked again (no split calls).
+                wanted = [m for m in POST_METRICS if f"post:{m}" not in unavailable]
+                for entry in await self.insights(
+                    session,
+                    self.graph_url(f"{post['id']}/insights"),
+                    wanted,
+                    {"period": "lifetime"},
+                    headers,
+                    unavailable,
+                    label="post:",
+                ):
+                    sink.add(str(entry.get("name")), insight_value(entry), **_post_kw(post))
+
             async def post_insights() -> None:
                 for post in posts:
-                    # A name refused once in this run is not asked again (no split calls).
-                    wanted = [m for m in POST_METRICS if f"post:{m}" not in unavailable]
-                    for entry in await self.insights(
+                    await one_post(post)
+
+            async def post_history() -> None:
+                async def handle(post: dict[str, Any]) -> None:
+                    _post_counts(sink, post)
+                    await one_post(post)
+
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                try:
+                    await self.history(
                         session,
-                        self.graph_url(f"{post['id']}/insights"),
-                        wanted,
-                        {"period": "lifetime"},
+                        self.graph_url(f"{page_id}/posts"),
+                        {"fields": POST_FIELDS},
                         headers,
-                        unavailable,
-                        label="post:",
-                    ):
-                        sink.add(str(entry.get("name")), insight_value(entry), **_post_kw(post))
+                        state,
+                        (now - timedelta(days=self.settings.horizon_days(self.platform)), cutoff),
+                        lambda p: parse_graph_time(p.get("created_time")),
+                        handle,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, WALKS)
 
             await parts.run("account_fields", account_fields, gate=True, account_object=True)
             await parts.run("account_insights", account_insights)
             await parts.run("posts", list_posts)
             await parts.run("post_insights", post_insights)
+            if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
+                await parts.run("post_history", post_history)
             return CollectResult(
                 sink.points,
                 new_cursor,
@@ -161,6 +189,14 @@ class FacebookClient(GraphClient):
     ) -> TokenGrant:
         """Long-lived exchange (``fb_exchange_token``); Page tokens never need it."""
         return await self.exchange(credentials, on_rotate)
+
+
+def _post_counts(sink: PointSink, post: dict[str, Any]) -> None:
+    kw = _post_kw(post)
+    sink.add("shares.count", (post.get("shares") or {}).get("count"), **kw)
+    for edge in ("comments", "reactions"):
+        summary = (post.get(edge) or {}).get("summary") or {}
+        sink.add(f"{edge}.summary.total_count", summary.get("total_count"), **kw)
 
 
 def _post_kw(post: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,9 @@ restatement window); ``account_totals`` (the ``total_value``-only metrics, one r
 for all of them, never a day already stored final; plus ``reach`` as a 28-day total);
 ``posts`` and ``post_insights`` (media of the restatement window, paged on evidence, insights
 per surface FEED / REELS; a metric one surface refuses is skipped for it, not failed);
-``stories`` and ``story_insights`` (optional).
+``post_history`` (the backfill walk of older media down to the horizon, each item's lifetime
+values read once, checkpointed per item in ``cursor["backfill"]["posts"]``); ``stories``
+and ``story_insights`` (optional).
 Cursor: ``{"insights_until", "totals_until": <unix day>, "refused_totals": […],
 "newest_post_time": "<iso>"}``.
 """
@@ -32,11 +34,12 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import chunks, day_span, note_backfill
+from socialmetrics.providers.windows import chunks, day_span, note_backfill, settle_backfill
 
 SERIES_SPAN_DAYS = 30  # since/until spans of about 30 days at most
 TOTALS_FINAL_DAYS = 2  # data lags up to 48 h: older days are final once stored
 REACH_TOTAL_DAYS = 28  # reach as unique accounts over 28 days (period days_28)
+WALKS = ("insights", "totals", "posts")  # the backfill is complete when all reached the horizon
 
 USER_FIELDS = "id,username,followers_count,follows_count,media_count"
 SERIES_METRICS = ["reach", "follower_count"]
@@ -105,6 +108,7 @@ class InstagramClient(GraphClient):
         parts = Parts()
         new_cursor = dict(cursor)
         horizon = self.settings.horizon_days(self.platform)
+        restatement = self.settings.restatement_days
         insights_url = self.host_url(login, f"{user_id}/insights")
         media: list[dict[str, Any]] = []
         stories: list[dict[str, Any]] = []
@@ -149,13 +153,15 @@ class InstagramClient(GraphClient):
                                     collected_at=at - timedelta(days=1),
                                 )
                     new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
-                    note_backfill(new_cursor, since, new_cursor["insights_until"], now)
+                    note_backfill(
+                        new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now
+                    )
 
             async def account_totals() -> None:
                 await self._totals(session, insights_url, cursor, new_cursor, headers, sink)
 
             async def list_media() -> None:
-                cutoff = now - timedelta(days=self.settings.restatement_days)
+                cutoff = now - timedelta(days=restatement)
                 media.extend(
                     await self.paged(
                         session,
@@ -183,6 +189,27 @@ class InstagramClient(GraphClient):
                 for item in media:
                     await self._media_points(session, login, item, headers, sink, unavailable)
 
+            async def media_history() -> None:
+                async def handle(item: dict[str, Any]) -> None:
+                    await self._media_points(session, login, item, headers, sink, unavailable)
+
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                try:
+                    await self.history(
+                        session,
+                        self.host_url(login, f"{user_id}/media"),
+                        {"fields": MEDIA_FIELDS},
+                        headers,
+                        state,
+                        (now - timedelta(days=horizon), now - timedelta(days=restatement)),
+                        lambda m: parse_graph_time(m.get("timestamp")),
+                        handle,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, WALKS)
+
             async def story_insights() -> None:
                 for item in stories:
                     await self._media_points(
@@ -194,6 +221,8 @@ class InstagramClient(GraphClient):
             await parts.run("account_totals", account_totals)
             await parts.run("posts", list_media)
             await parts.run("post_insights", media_insights)
+            if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
+                await parts.run("post_history", media_history)
             await parts.run("stories", list_stories)
             await parts.run("story_insights", story_insights)
             return CollectResult(
@@ -251,6 +280,7 @@ class InstagramClient(GraphClient):
                 names = [m for m in names if m not in refused]
                 new_cursor["refused_totals"] = sorted(refused)
             new_cursor["totals_until"] = int(end.timestamp())  # checkpoint
+            note_backfill(new_cursor, WALKS, "totals", since, new_cursor["totals_until"], now)
         start = until - timedelta(days=REACH_TOTAL_DAYS)
         for entry in await self.insights(
             session,

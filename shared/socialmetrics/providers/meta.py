@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from socialmetrics.providers import errors
 from socialmetrics.providers.base import BaseClient, Session, grant_from, utcnow
 from socialmetrics.providers.rate_limits import UsageSnapshot, meta_reset_at, meta_usage
 from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
+from socialmetrics.providers.windows import Page, walk_history
 
 INSIGHTS_GROUP = 25  # metrics per insights request (a refused name splits its group)
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
@@ -112,6 +113,33 @@ class GraphClient(BaseClient):
                 break
             query["after"] = after
         return items
+
+    async def history(
+        self,
+        session: Session,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        state: dict[str, Any],
+        window: tuple[datetime, datetime],
+        time_of: Callable[[dict[str, Any]], datetime | None],
+        handle: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        """:func:`~socialmetrics.providers.windows.walk_history` over a cursor-paged edge."""
+        query = {**params, "limit": self.page_size}
+
+        async def fetch_page(after: object) -> Page:
+            if after:
+                query["after"] = after
+            page = await session.request("GET", url, params=query, headers=headers)
+            items = [item for item in page.get("data") or [] if isinstance(item, dict)]
+            paging = page.get("paging") or {}
+            token = (paging.get("cursors") or {}).get("after")
+            return items, token if paging.get("next") and token else None
+
+        await walk_history(
+            fetch_page, state, window, time_of, handle, self.settings.provider_max_pages
+        )
 
     async def insights(
         self,

@@ -15,7 +15,7 @@ Cursor: ``{"newest_create_time": <unix>, "recent_ids": ["…"]}``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,6 +33,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
+from socialmetrics.providers.windows import Page, settle_backfill, walk_history
 
 API_VERSION = "v2"
 USER_FIELDS = "open_id,display_name,follower_count,following_count,likes_count,video_count"
@@ -135,9 +136,32 @@ class TikTokClient(BaseClient):
                     videos.extend(found)
                     self._points(sink, found)
 
+            async def history() -> None:
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                horizon = now - timedelta(days=self.settings.horizon_days(self.platform))
+
+                async def handle(video: dict[str, Any]) -> None:
+                    self._points(sink, [video])
+
+                try:
+                    await walk_history(
+                        lambda after: self._page(session, headers, after),
+                        state,
+                        (horizon, datetime.fromtimestamp(cutoff, UTC)),
+                        lambda v: _created(v),
+                        handle,
+                        self.settings.provider_max_pages,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, ("posts",))
+
             await parts.run("account_fields", account_fields, gate=True, account_object=True)
             await parts.run("posts", posts)
             await parts.run("known_posts", post_refresh)
+            if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
+                await parts.run("post_history", history)
             recent = [v["id"] for v in videos if (v.get("create_time") or 0) >= cutoff]
             if parts.ok("posts"):
                 new_cursor["recent_ids"] = recent[:100]
@@ -156,31 +180,40 @@ class TikTokClient(BaseClient):
         for video in videos:
             sink.add_all(video, object_type="video", object_id=video["id"], period="lifetime")
 
+    async def _page(self, session: Session, headers: dict[str, str], cursor: object) -> Page:
+        """One page of ``/v2/video/list/`` from ``cursor`` (None = the newest)."""
+        body: dict[str, Any] = {"max_count": self.page_size}
+        if cursor is not None:
+            body["cursor"] = cursor
+        page = await session.request(
+            "POST",
+            self._url("/v2/video/list/"),
+            params={"fields": VIDEO_FIELDS},
+            json_body=body,
+            headers=headers,
+        )
+        data = page.get("data") or {}
+        videos = [
+            {**video, "id": str(video["id"])}
+            for video in data.get("videos") or []
+            if isinstance(video, dict) and "id" in video
+        ]
+        more = data.get("has_more") and data.get("cursor") is not None
+        return videos, data.get("cursor") if more else None
+
     async def _list(
         self, session: Session, headers: dict[str, str], cutoff: int
     ) -> list[dict[str, Any]]:
+        """Videos created since ``cutoff``; pinned videos break the order, so paging stops on
+        a page with none inside the window (or at the end, or the page bound)."""
         videos: list[dict[str, Any]] = []
-        body: dict[str, Any] = {"max_count": self.page_size}
+        cursor: object = None
         for _ in range(self.settings.provider_max_pages):
-            page = await session.request(
-                "POST",
-                self._url("/v2/video/list/"),
-                params={"fields": VIDEO_FIELDS},
-                json_body=body,
-                headers=headers,
-            )
-            data = page.get("data") or {}
-            inside = [
-                {**video, "id": str(video["id"])}
-                for video in data.get("videos") or []
-                if isinstance(video, dict)
-                and "id" in video
-                and (video.get("create_time") or 0) >= cutoff
-            ]
-            videos += inside  # pinned videos break the order: stop on a page with none inside
-            if not inside or not data.get("has_more") or data.get("cursor") is None:
+            page, cursor = await self._page(session, headers, cursor)
+            inside = [v for v in page if (v.get("create_time") or 0) >= cutoff]
+            videos += inside
+            if not inside or cursor is None:
                 break
-            body["cursor"] = data["cursor"]
         return videos
 
     async def _query(
@@ -221,3 +254,10 @@ class TikTokClient(BaseClient):
                 },
             )
         return await self._rotated(grant_from(body, utcnow(), scope_sep=","), on_rotate)
+
+
+def _created(video: dict[str, Any]) -> datetime | None:
+    created = video.get("create_time")
+    if isinstance(created, int) and not isinstance(created, bool):
+        return datetime.fromtimestamp(created, UTC)
+    return None

@@ -44,7 +44,13 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import day_span, note_backfill
+from socialmetrics.providers.windows import (
+    Page,
+    day_span,
+    note_backfill,
+    settle_backfill,
+    walk_history,
+)
 
 # Scopes only the API for Business grants (Login Kit / Display API tokens never carry them):
 # account insights and video insights of a TikTok business account.
@@ -63,6 +69,7 @@ VIDEO_METRICS = (
 )
 VIDEO_FIELDS = ("item_id", "create_time", *VIDEO_METRICS)
 FILTER_BATCH = 20
+WALKS = ("insights", "posts")  # the backfill is complete when both reached the horizon
 RATE_LIMITED = 40100
 PERMISSION_CODES = frozenset({40001})
 DEFAULT_VERSION = "v1.3"
@@ -183,7 +190,9 @@ class TikTokBusinessClient(BaseClient):
                             {k: entry.get(k) for k in DAILY_METRICS}, period="day", collected_at=day
                         )
                 new_cursor["business_until"] = int(until.timestamp())
-                note_backfill(new_cursor, since, new_cursor["business_until"], now)
+                note_backfill(
+                    new_cursor, WALKS, "insights", since, new_cursor["business_until"], now
+                )
 
             async def posts() -> None:
                 try:
@@ -200,8 +209,33 @@ class TikTokBusinessClient(BaseClient):
                         )
                     )
 
+            async def history() -> None:
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                horizon = now - timedelta(days=self.settings.horizon_days(self.platform))
+
+                async def handle(video: dict[str, Any]) -> None:
+                    videos.append(video)
+
+                try:
+                    await walk_history(
+                        lambda after: self._page(session, headers, business_id, after),
+                        state,
+                        (horizon, datetime.fromtimestamp(cutoff, UTC)),
+                        lambda v: _created(v),
+                        handle,
+                        self.settings.provider_max_pages,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, WALKS)
+
             await parts.run("account_fields", account_fields, gate=True, account_object=True)
             await parts.run("posts", posts)
+            if parts.ok("posts") and not (new_cursor.get("backfill") or {}).get("posts", {}).get(
+                "complete"
+            ):
+                await parts.run("post_history", history)
             for video in videos:
                 sink.add_all(
                     {k: video.get(k) for k in VIDEO_METRICS},
@@ -239,27 +273,37 @@ class TikTokBusinessClient(BaseClient):
         ]
         return videos, data
 
-    async def _list(
-        self, session: Session, headers: dict[str, str], business_id: str, cutoff: int
-    ) -> list[dict[str, Any]]:
-        """Newest first, page by page, until a page holds no video inside the window,
-        ``has_more`` is false, or the bound."""
-        videos: list[dict[str, Any]] = []
+    async def _page(
+        self, session: Session, headers: dict[str, str], business_id: str, cursor: object
+    ) -> Page:
+        """One page of ``business/video/list/`` from ``cursor`` (None = the newest)."""
         params: dict[str, Any] = {
             "business_id": business_id,
             "fields": json.dumps(list(VIDEO_FIELDS)),
             "max_count": self.page_size,
         }
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = await session.request(
+            "GET", self._url("business/video/list/"), params=params, headers=headers
+        )
+        batch, data = self._videos(page)
+        more = data.get("has_more") and data.get("cursor") is not None
+        return batch, data.get("cursor") if more else None
+
+    async def _list(
+        self, session: Session, headers: dict[str, str], business_id: str, cutoff: int
+    ) -> list[dict[str, Any]]:
+        """Newest first, page by page, until a page holds no video inside the window (pinned
+        videos break the order), the end, or the bound."""
+        videos: list[dict[str, Any]] = []
+        cursor: object = None
         for _ in range(self.settings.provider_max_pages):
-            page = await session.request(
-                "GET", self._url("business/video/list/"), params=params, headers=headers
-            )
-            batch, data = self._videos(page)
+            batch, cursor = await self._page(session, headers, business_id, cursor)
             inside = [v for v in batch if (_epoch(v.get("create_time")) or 0) >= cutoff]
-            videos += inside  # pinned videos break the order: stop on a page with none inside
-            if not inside or not data.get("has_more") or data.get("cursor") is None:
+            videos += inside
+            if not inside or cursor is None:
                 break
-            params["cursor"] = data["cursor"]
         return videos
 
     async def _filtered(
@@ -310,3 +354,8 @@ class TikTokBusinessClient(BaseClient):
         if not grant.scopes:  # keep routing to this API when the response omits the scopes
             grant = replace(grant, scopes=credentials.scopes)
         return await self._rotated(grant, on_rotate)
+
+
+def _created(video: dict[str, Any]) -> datetime | None:
+    epoch = _epoch(video.get("create_time"))
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None

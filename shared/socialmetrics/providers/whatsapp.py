@@ -167,7 +167,7 @@ class WhatsAppClient(GraphClient):
             cursor_out = dict(cursor)
             if parts.ok("account_insights"):  # the day window moves with the analytics read
                 cursor_out["analytics_until"] = end
-                note_backfill(cursor_out, since, end, now)
+                note_backfill(cursor_out, ("insights",), "insights", since, end, now)
             return CollectResult(
                 sink.points,
                 cursor_out,

@@ -210,3 +210,46 @@ def test_a_new_account_is_backfilled_across_invocations_without_refetching(
     remote = set(account.remote["posts"])
     assert posts <= remote
     get_settings.cache_clear()
+
+
+def test_instagram_media_history_is_walked_once_across_invocations(
+    sandbox: httpx.Client, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("INSTAGRAM_HORIZON_DAYS", "60")
+    monkeypatch.setenv("RESTATEMENT_DAYS", "7")
+    monkeypatch.setenv("COLLECT_CALL_BUDGET", "40")
+    get_settings.cache_clear()
+    settings = get_settings()
+    account = onboard(sandbox, "Instagram", posts=90, post_interval_minutes=1440, stories=0)
+    now = datetime.now(UTC)
+    request = CollectRequest(
+        platform=Platform.INSTAGRAM,
+        account_id=account.account_id,
+        job_id="manual",
+        window_start=now,
+        window_end=now,
+    )
+    complete, invocations = False, 0
+    while not complete and invocations < 20:
+        collect_account(request, settings)
+        invocations += 1
+        with unit_of_work() as session:
+            cursor = session.execute(
+                text("SELECT sync_cursor FROM accounts WHERE id = :a"), {"a": account.account_id}
+            ).scalar_one()
+        complete = bool(cursor["backfill"].get("complete"))
+    assert complete
+    assert invocations >= 3
+    media_in_horizon = account.remote["posts"][:60]  # one a day, the newest 10 minutes old
+    stored = {o for o, _ in _stored(account.account_id) if o}
+    assert set(media_in_horizon) <= stored
+    assert not set(account.remote["posts"][61:]) & stored  # beyond the horizon: never read
+    insight_calls = [
+        r["path"].split("/")[-2]
+        for r in sandbox.get("/_sandbox/state").json()["requests"]
+        if r["account"] == account.remote["id"] and r["path"].endswith("/insights")
+    ]
+    older = [m for m in insight_calls if m in set(media_in_horizon[8:])]
+    assert len(older) == len(set(older))  # an older media item's insights: read exactly once
+    assert cursor["backfill"]["oldest_at"] <= (now - timedelta(days=59)).isoformat()
+    get_settings.cache_clear()

@@ -133,7 +133,13 @@ def test_business_account_and_video_metrics_parse_with_units_and_days() -> None:
         "business_until": int(datetime(2026, 3, 3, tzinfo=UTC).timestamp()),
         "recent_ids": ["7300000000000000101"],
         "newest_create_time": 1772323200,
-        "backfill": {"complete": True, "oldest_at": "2026-02-24T00:00:00+00:00"},
+        "backfill": {
+            "insights": {"complete": True, "oldest_at": "2026-02-24T00:00:00+00:00"},
+            # horizon (7 days) = restatement window (7 days): no older video to walk
+            "posts": {"complete": True, "after": None, "skip": 0},
+            "complete": True,
+            "oldest_at": "2026-02-24T00:00:00+00:00",
+        },
     }
 
 
