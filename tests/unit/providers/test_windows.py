@@ -79,7 +79,7 @@ def test_the_history_walk_resumes_at_the_next_item_and_stops_on_evidence() -> No
     with pytest.raises(BudgetExhausted):
         asyncio.run(walk_history(fetch, state, window, lambda i: i["at"], handle, 10))
     assert handled == ["b"]  # "a" is the restatement window's; the budget ends at "c"
-    assert (state["after"], state["skip"]) == (None, 2)  # still on the first page...
+    assert (state.get("after"), state["skip"]) == (None, 2)  # still on the first page...
     budget["left"] = 10
     asyncio.run(walk_history(fetch, state, window, lambda i: i["at"], handle, 10))
     assert handled == ["b", "c", "d", "e"]  # ...and resumed at "c": nothing twice
