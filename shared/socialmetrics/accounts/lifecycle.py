@@ -28,13 +28,71 @@ from socialmetrics.accounts.service import decrypt_credentials, store_rotated_to
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import Account
 from socialmetrics.providers.rate_limits import UsageSnapshot
-from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
+from socialmetrics.providers.types import Credentials, PartOutcome, RotateCallback, TokenGrant
 
 Refresh = Callable[[Credentials, RotateCallback | None], Awaitable[TokenGrant]]
 
 
 def _reason(reason: str) -> str:
     return reason[:255]
+
+
+def load_for_collection(session: Session, account_id: int) -> Any:
+    """The account row a collection starts from (with its platform and user's erasure marks),
+    or ``None``."""
+    return session.execute(
+        text(
+            "SELECT a.id, a.user_id, a.platform_id, a.platform_user_id, a.status,"
+            " a.token_expires_at, a.sync_cursor, a.scopes, a.rate_limit, p.name AS platform,"
+            " u.erased_at, u.erasure_requested_at"
+            " FROM accounts a JOIN platforms p ON p.id = a.platform_id"
+            " JOIN users u ON u.id = a.user_id WHERE a.id = :id"
+        ),
+        {"id": account_id},
+    ).one_or_none()
+
+
+def advance_schedule(session: Session, account_ids: list[int], now: datetime) -> None:
+    """The scheduler enqueued these accounts: due again one cadence after ``now``."""
+    session.execute(
+        text(
+            "UPDATE accounts"
+            " SET next_collect_at = CAST(:now AS timestamptz)"
+            " + make_interval(mins => cadence_minutes),"
+            " last_enqueued_at = CAST(:now AS timestamptz), updated_at = CAST(:now AS timestamptz)"
+            " WHERE id = ANY(CAST(:ids AS bigint[]))"
+        ),
+        {"now": now, "ids": account_ids},
+    )
+
+
+def record_run(
+    session: Session,
+    account_id: int,
+    job_id: str,
+    started_at: datetime,
+    outcome: str,
+    points: int,
+    parts: list[PartOutcome],
+    detail: dict[str, Any],
+) -> None:
+    """One ``collection_runs`` row: the run's outcome and each part's."""
+    session.execute(
+        text(
+            "INSERT INTO collection_runs (account_id, job_id, started_at, finished_at,"
+            " points_written, outcome, parts, detail) VALUES (:a, :j, :s, now(), :p, :o,"
+            " CAST(:parts AS jsonb), CAST(:d AS jsonb))"
+        ),
+        {
+            "a": account_id,
+            "j": job_id,
+            "s": started_at,
+            "p": points,
+            "o": outcome,
+            "parts": json.dumps([p.as_json() for p in parts]),
+            "d": json.dumps(detail, default=str, sort_keys=True),
+        },
+    )
 
 
 def mark_reauth_required(session: Session, account_id: int, reason: str) -> bool:

@@ -21,7 +21,6 @@ The returned :class:`Outcome` tells the caller (the SQS handler) what to do with
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,7 +28,6 @@ from enum import StrEnum
 from typing import Any
 
 import httpx
-from sqlalchemy import text
 
 from socialmetrics.accounts import lifecycle
 from socialmetrics.collection.messages import CollectRequest
@@ -97,16 +95,7 @@ def _now() -> datetime:
 def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
     """The account as it is now, or the reason it must not be collected."""
     with unit_of_work() as session:
-        row = session.execute(
-            text(
-                "SELECT a.id, a.user_id, a.platform_id, a.platform_user_id, a.status,"
-                " a.token_expires_at, a.sync_cursor, a.scopes, a.rate_limit, p.name AS platform,"
-                " u.erased_at, u.erasure_requested_at"
-                " FROM accounts a JOIN platforms p ON p.id = a.platform_id"
-                " JOIN users u ON u.id = a.user_id WHERE a.id = :id"
-            ),
-            {"id": request.account_id},
-        ).one_or_none()
+        row = lifecycle.load_for_collection(session, request.account_id)
         if row is None:
             raise UnknownAccount(f"account {request.account_id} does not exist")
         if row.platform != request.platform.value:
@@ -155,21 +144,15 @@ def _record_run(
     parts: list[PartOutcome],
     detail: dict[str, Any],
 ) -> None:
-    session.execute(
-        text(
-            "INSERT INTO collection_runs (account_id, job_id, started_at, finished_at,"
-            " points_written, outcome, parts, detail) VALUES (:a, :j, :s, now(), :p, :o,"
-            " CAST(:parts AS jsonb), CAST(:d AS jsonb))"
-        ),
-        {
-            "a": request.account_id,
-            "j": request.job_id,
-            "s": started_at,
-            "p": points,
-            "o": outcome,
-            "parts": json.dumps([p.as_json() for p in parts]),
-            "d": json.dumps(detail, default=str, sort_keys=True),
-        },
+    lifecycle.record_run(
+        session,
+        request.account_id,
+        request.job_id,
+        started_at,
+        outcome,
+        points,
+        parts,
+        detail,
     )
 
 

@@ -304,6 +304,7 @@ def test_an_expiring_token_is_refreshed_and_rotated_before_use(sandbox: httpx.Cl
             text("SELECT token_expires_at FROM accounts WHERE id = :a"), {"a": account.account_id}
         ).scalar_one()
     assert "token.refresh_stored" in actions
+    assert actions.count("token.decrypt") == 1  # decrypted once, the refresh reused the pair
     assert expires > registered_expiry  # read from the refresh response
     remote = next(
         a
