@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from functions.api.deps import MAX_ID, MAX_PLATFORM_ID, CurrentActor, problem_responses, route
@@ -106,20 +107,26 @@ def _platform(session: Session, name: str | None, platform_id: int | None) -> in
     return platform_id
 
 
-def _scope(
-    session: Session, actor: Actor, user_id: int | None, account_id: int | None, action: str
-) -> int | None:
-    """The user whose metrics are read: a client only ever its own (any other id is 404).
+def _account(
+    session: Session, actor: Actor, user_id: int | None, account_id: int
+) -> tuple[int, int]:
+    """The (user, platform) of the account filter: an account of ``user_id`` if given, and of
+    the caller unless an admin; else 404, like another user's id, so another tenant's account
+    ids are never confirmed."""
+    owner = session.execute(
+        select(Account.user_id, Account.platform_id).where(Account.id == account_id)
+    ).one_or_none()
+    if (
+        owner is None
+        or (user_id is not None and owner.user_id != user_id)
+        or (not actor.is_admin and owner.user_id != actor.user_id)
+    ):
+        raise NotFound("Account not found.")
+    return owner.user_id, owner.platform_id
 
-    An ``account_id`` must be an account of that user (of anyone, for an admin without
-    ``user_id``); otherwise 404, so another tenant's account ids are never confirmed."""
-    if account_id is not None:
-        owner = session.get(Account, account_id)
-        if owner is None or (user_id is not None and owner.user_id != user_id):
-            raise NotFound("Account not found.")
-        if not actor.is_admin and owner.user_id != actor.user_id:
-            raise NotFound("Account not found.")
-        user_id = owner.user_id
+
+def _scope(session: Session, actor: Actor, user_id: int | None, action: str) -> int | None:
+    """The user whose metrics are read: a client only ever its own (any other id is 404)."""
     if not actor.is_admin:
         if user_id is not None and user_id != actor.user_id:
             raise NotFound("User not found.")
@@ -136,9 +143,15 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
     end = _parse_moment("end_date", q.end_date, end=True) if q.end_date else None
     if start is not None and end is not None and end <= start:
         raise InvalidInput("end_date is before start_date.")
+    user_id = q.user_id
+    platform_id = _platform(session, _text("platform", q.platform), q.platform_id)
+    if q.account_id is not None:
+        user_id, account_platform = _account(session, actor, q.user_id, q.account_id)
+        if platform_id is not None and platform_id != account_platform:
+            raise InvalidInput("account_id is not an account of that platform.")
     return MetricFilter(
-        user_id=_scope(session, actor, q.user_id, q.account_id, action),
-        platform_id=_platform(session, _text("platform", q.platform), q.platform_id),
+        user_id=_scope(session, actor, user_id, action),
+        platform_id=platform_id,
         account_id=q.account_id,
         metric_type=_text("metric_type", q.metric_type),
         object_type=q.object_type,
@@ -203,7 +216,8 @@ def list_metrics(
     router,
     "GET",
     "/metrics/summary",
-    summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last",
+    summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last, "
+    "one row per account, metric type, object type and period",
     response_model=SummaryList,
     responses=problem_responses(401, 404),
 )

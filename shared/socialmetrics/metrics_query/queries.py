@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, select, text, tuple_
+from sqlalchemy import ColumnElement, RowMapping, Select, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from socialmetrics.db.models import Account, Metric
@@ -27,6 +27,12 @@ from socialmetrics.metrics_query.fields import METRIC_FIELDS
 
 @dataclass(frozen=True, slots=True)
 class MetricFilter:
+    """What to read. ``account_id``, when set, must already be known to belong to ``user_id``
+    (and ``platform_id``): the API checks that first. The SQL then filters on the account
+    alone, because user and platform follow from it; repeating them makes Postgres multiply
+    their selectivities, underestimate the series ~100x and sort all of it instead of
+    range-scanning ``metrics_account_time_idx``."""
+
     user_id: int | None = None
     platform_id: int | None = None
     account_id: int | None = None
@@ -39,6 +45,17 @@ class MetricFilter:
 
 _EQUALS = ("user_id", "platform_id", "account_id", "metric_type", "object_type", "period")
 """The filters that are plain equalities on a ``metrics`` column of the same name."""
+_IMPLIED_BY_ACCOUNT = ("user_id", "platform_id")
+
+
+def _equalities(f: MetricFilter) -> dict[str, Any]:
+    implied = _IMPLIED_BY_ACCOUNT if f.account_id is not None else ()
+    return {
+        name: getattr(f, name)
+        for name in _EQUALS
+        if getattr(f, name) is not None and name not in implied
+    }
+
 
 _COLUMNS: dict[str, Any] = {
     "metric_id": Metric.id,
@@ -51,11 +68,7 @@ _SELECT = [
 
 
 def _where(f: MetricFilter) -> list[ColumnElement[bool]]:
-    clauses = [
-        getattr(Metric, name) == getattr(f, name)
-        for name in _EQUALS
-        if getattr(f, name) is not None
-    ]
+    clauses = [getattr(Metric, name) == value for name, value in _equalities(f).items()]
     if f.start is not None:
         clauses.append(Metric.collected_at >= f.start)
     if f.end is not None:
@@ -63,10 +76,8 @@ def _where(f: MetricFilter) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def metric_page(
-    session: Session, f: MetricFilter, limit: int, after: tuple[datetime, int] | None
-) -> Sequence[RowMapping]:
-    """Up to ``limit`` rows, newest first, strictly after the keyset position ``after``."""
+def page_query(f: MetricFilter, limit: int, after: tuple[datetime, int] | None) -> Select[Any]:
+    """The page statement: ``limit`` rows, newest first, strictly after the keyset ``after``."""
     query = (
         select(*_SELECT)
         .select_from(Metric)
@@ -75,8 +86,13 @@ def metric_page(
     )
     if after is not None:
         query = query.where(tuple_(Metric.collected_at, Metric.id) < tuple_(*after))
-    query = query.order_by(Metric.collected_at.desc(), Metric.id.desc()).limit(limit)
-    return session.execute(query).mappings().all()
+    return query.order_by(Metric.collected_at.desc(), Metric.id.desc()).limit(limit)
+
+
+def metric_page(
+    session: Session, f: MetricFilter, limit: int, after: tuple[datetime, int] | None
+) -> Sequence[RowMapping]:
+    return session.execute(page_query(f, limit, after)).mappings().all()
 
 
 # --- summaries -----------------------------------------------------------------------------------
@@ -107,10 +123,9 @@ def summary_page(
     keys = ", ".join(SUMMARY_KEYS)
     params: dict[str, Any] = {"interval": interval, "limit": limit}
     inner = ["TRUE"]
-    for name in _EQUALS:
-        if getattr(f, name) is not None:
-            inner.append(f"{name} = :{name}")
-            params[name] = getattr(f, name)
+    for name, value in _equalities(f).items():
+        inner.append(f"{name} = :{name}")
+        params[name] = value
     if f.start is not None:
         inner.append("collected_at >= :start")
         params["start"] = f.start
