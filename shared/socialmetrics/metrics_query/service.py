@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -113,7 +113,7 @@ def iter_metrics(
 # --- summaries ---------------------------------------------------------------------------------
 
 
-def _summary_cursor(row: SummaryRow) -> str:
+def _summary_cursor(row: Mapping[Any, Any]) -> str:
     keys = [row[name] for name in queries.SUMMARY_KEYS]
     return _b64(f"s2|{row['bucket_start'].astimezone(UTC).isoformat()}|{json.dumps(keys)}")
 

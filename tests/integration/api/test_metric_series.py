@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -54,12 +53,12 @@ def _series(owner: Owner, scale: int) -> None:
 
 
 @pytest.fixture
-def two_accounts(api: Api) -> Iterator[tuple[Person, Owner, Owner]]:
+def two_accounts(api: Api) -> tuple[Person, Owner, Owner]:
     ana = make_person(api, "Ana")
     first, second = _instagram(ana, "ig-ana-brand"), _instagram(ana, "ig-ana-personal")
     _series(first, 1)
     _series(second, 7)
-    yield ana, first, second
+    return ana, first, second
 
 
 def test_account_filter_returns_each_instagram_account_alone(
