@@ -16,7 +16,7 @@ from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.metrics_query.queries import MetricFilter, page_query
 from socialmetrics.points import MetricPoint
 from tests.integration.api.conftest import Person, make_person
-from tests.integration.api.gateway import Api
+from tests.integration.api.gateway import Api, invoke, load_event
 
 DAY = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
@@ -294,3 +294,16 @@ def test_pages_without_a_platform_or_for_one_account_range_scan_their_index(api:
         assert "Index Scan Backward using" in plan, plan
         assert index in plan, plan
         assert "Sort  (" not in plan, plan
+
+
+def test_the_sample_summary_event_reads_one_account(
+    api: Api, two_accounts: tuple[Person, Owner, Owner]
+) -> None:
+    ana, first, _ = two_accounts
+    assert first.account_id == 1  # the sample names account 1 (identities restart per test)
+    reply = invoke(api.handler, load_event("metrics_summary_account.json", jwt=ana.token))
+    assert reply.status == 200, reply
+    assert sorted((r["account_id"], r["object_type"], r["value"]) for r in reply.json()) == [
+        (1, "account", 6),
+        (1, "post", 2000),
+    ]
