@@ -63,27 +63,19 @@ METRIC_FIELDS: tuple[Field, ...] = (
     Field("api_version", "code", "The platform API version it came from.", "v25.0", True),
 )
 
+SUMMARY_GROUP = ("user_id", "platform_id", "account_id", "metric_type", "object_type", "period")
+"""What a summary row is per (after its bucket): never across accounts, object types or
+periods. ``user_id``/``platform_id`` follow from ``account_id``; they order the rows."""
+
+_BY_NAME = {f.name: f for f in METRIC_FIELDS}
 SUMMARY_FIELDS: tuple[Field, ...] = (
     Field("bucket_start", "time", "The first instant of the UTC day/week/month bucket.", None),
-    *(
-        f
-        for f in METRIC_FIELDS
-        if f.name
-        in (
-            "user_id",
-            "platform_id",
-            "account_id",
-            "platform_account_id",
-            "metric_type",
-            "object_type",
-            "period",
-        )
-    ),
+    *(_BY_NAME[name] for name in SUMMARY_GROUP[:3]),
+    _BY_NAME["platform_account_id"],
+    *(_BY_NAME[name] for name in SUMMARY_GROUP[3:]),
     Field("value", "number", "The aggregate (sum|avg|min|max|last) of the bucket.", 6000),
     Field("count", "count", "How many rows went into the aggregate.", 6),
 )
-"""One row per (bucket, account, metric_type, object_type, period): never across accounts,
-object types or periods."""
 
 _EXAMPLE_TIME = "2025-01-02T10:00:00Z"
 

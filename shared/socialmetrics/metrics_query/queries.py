@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from socialmetrics.db.models import Account, Metric
-from socialmetrics.metrics_query.fields import METRIC_FIELDS
+from socialmetrics.metrics_query.fields import METRIC_FIELDS, SUMMARY_GROUP
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +105,6 @@ AGGREGATES = {
     "last": "(array_agg(value ORDER BY collected_at DESC, id DESC))[1]",
 }
 STEPS = {"day": "1 day", "week": "7 days", "month": "1 month"}
-SUMMARY_KEYS = ("user_id", "platform_id", "account_id", "metric_type", "object_type", "period")
-"""A summary row's group (after its bucket): never across accounts, object types or periods.
-``user_id``/``platform_id`` follow from ``account_id``; they are kept as fields and order."""
 
 
 def summary_page(
@@ -118,9 +115,9 @@ def summary_page(
     limit: int,
     after: tuple[datetime, tuple[Any, ...]] | None,
 ) -> Sequence[RowMapping]:
-    """Up to ``limit`` groups, newest bucket first then by :data:`SUMMARY_KEYS`, after the
+    """Up to ``limit`` groups, newest bucket first then by ``SUMMARY_GROUP``, after the
     keyset position ``after`` (a bucket and the group's key values)."""
-    keys = ", ".join(SUMMARY_KEYS)
+    keys = ", ".join(SUMMARY_GROUP)
     params: dict[str, Any] = {"interval": interval, "limit": limit}
     inner = ["TRUE"]
     for name, value in _equalities(f).items():
@@ -137,12 +134,12 @@ def summary_page(
         bucket, values = after
         params["c_bucket"] = bucket
         params.update(
-            {f"c_{name}": value for name, value in zip(SUMMARY_KEYS, values, strict=True)}
+            {f"c_{name}": value for name, value in zip(SUMMARY_GROUP, values, strict=True)}
         )
         inner.append(
             f"collected_at < CAST(:c_bucket AS timestamptz) + interval '{STEPS[interval]}'"
         )
-        cursor_keys = ", ".join(f":c_{name}" for name in SUMMARY_KEYS)
+        cursor_keys = ", ".join(f":c_{name}" for name in SUMMARY_GROUP)
         outer = (
             f"(s.bucket < :c_bucket OR (s.bucket = :c_bucket AND ({_qualified('s')}) > "
             f"({cursor_keys})))"
@@ -168,4 +165,4 @@ def summary_page(
 
 
 def _qualified(alias: str) -> str:
-    return ", ".join(f"{alias}.{name}" for name in SUMMARY_KEYS)
+    return ", ".join(f"{alias}.{name}" for name in SUMMARY_GROUP)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from socialmetrics.errors import InvalidInput
 from socialmetrics.metrics_query import queries
-from socialmetrics.metrics_query.fields import csv_lines, iso, metric_json, number
+from socialmetrics.metrics_query.fields import SUMMARY_GROUP, csv_lines, iso, metric_json, number
 from socialmetrics.metrics_query.queries import MetricFilter
 
 __all__ = [
@@ -114,7 +114,7 @@ def iter_metrics(
 
 
 def _summary_cursor(row: Mapping[Any, Any]) -> str:
-    keys = [row[name] for name in queries.SUMMARY_KEYS]
+    keys = [row[name] for name in SUMMARY_GROUP]
     return _b64(f"s2|{row['bucket_start'].astimezone(UTC).isoformat()}|{json.dumps(keys)}")
 
 
@@ -127,9 +127,9 @@ def _decode_summary_cursor(cursor: str) -> tuple[datetime, tuple[Any, ...]]:
         keys = json.loads(parts[2])
         if bucket.tzinfo is None or not isinstance(keys, list):
             raise ValueError
-        if len(keys) != len(queries.SUMMARY_KEYS):
+        if len(keys) != len(SUMMARY_GROUP):
             raise ValueError
-        for name, value in zip(queries.SUMMARY_KEYS, keys, strict=True):
+        for name, value in zip(SUMMARY_GROUP, keys, strict=True):
             if name.endswith("_id"):
                 if type(value) is not int or not 1 <= value <= _MAX_BIGINT:
                     raise ValueError
