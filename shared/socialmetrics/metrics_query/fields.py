@@ -57,7 +57,7 @@ METRIC_FIELDS: tuple[Field, ...] = (
         "raw_name",
         "text",
         "The platform's own metric name (shows deprecation switches).",
-        "page_media_view",
+        "impressions",
         nullable=True,
     ),
     Field("api_version", "code", "The platform API version it came from.", "v25.0", True),
