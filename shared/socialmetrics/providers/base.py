@@ -1,7 +1,10 @@
 """The small shared base every platform client stands on.
 
-- One ``httpx.AsyncClient`` per operation, with the settings' timeout on every call and an
-  injectable ``transport`` (tests and the sandbox stand in by configuration alone).
+- One ``httpx.AsyncClient`` per operation, with the function's time budget on every call
+  (``PROVIDER_CONNECT_TIMEOUT_SECONDS``, ``PROVIDER_TIMEOUT_SECONDS`` for reads and writes) and
+  an injectable ``transport`` (tests and the sandbox stand in by configuration alone). One call
+  lasts at most ``attempts x (connect + read)`` plus the backoff between attempts, which the
+  stack definition keeps inside the function's timeout.
 - ``tenacity`` retries with exponential backoff and jitter, bounded by
   ``provider_max_attempts``, for :class:`~socialmetrics.providers.errors.Transient` failures
   only (5xx, timeouts, connection errors, malformed bodies). Auth, permission, rate-limit and
@@ -190,7 +193,11 @@ class BaseClient:
     async def session(self, *secrets: str) -> AsyncIterator[Session]:
         async with httpx.AsyncClient(
             transport=self.transport,
-            timeout=httpx.Timeout(self.settings.provider_timeout_seconds),
+            timeout=httpx.Timeout(
+                self.settings.provider_timeout_seconds,
+                connect=self.settings.provider_connect_timeout_seconds,
+                pool=self.settings.provider_connect_timeout_seconds,
+            ),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
         ) as http:
