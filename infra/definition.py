@@ -459,6 +459,8 @@ def budget(f: Function) -> Budget:
         - AWS_CONNECT_TIMEOUT_SECONDS,
         0.5,
     )
+    if aws_read <= 0:
+        raise ValueError(f"function {f.key!r}: {f.timeout_seconds} s leaves no time budget")
     result = Budget(
         timeout_seconds=f.timeout_seconds,
         margin_seconds=margin,

@@ -79,6 +79,16 @@ def number(value: object) -> Decimal | None:
     return None
 
 
+def retry_wait(settings: Settings) -> wait_exponential_jitter:
+    """The wait between attempts: ``min(low x 2^n + rand(0, low), high)`` seconds, with ``low``
+    and ``high`` the ``PROVIDER_BACKOFF_MIN/MAX_SECONDS`` of the function's time budget."""
+    return wait_exponential_jitter(
+        multiplier=settings.provider_backoff_min_seconds,
+        max=settings.provider_backoff_max_seconds,
+        jitter=settings.provider_backoff_min_seconds,
+    )
+
+
 class Session:
     """One operation's HTTP session: retries, error mapping, usage and call counting."""
 
@@ -107,11 +117,7 @@ class Session:
         settings = self._client.settings
         retrying = AsyncRetrying(
             stop=stop_after_attempt(settings.provider_max_attempts),
-            wait=wait_exponential_jitter(
-                multiplier=settings.provider_backoff_min_seconds,
-                max=settings.provider_backoff_max_seconds,
-                jitter=settings.provider_backoff_min_seconds,
-            ),
+            wait=retry_wait(settings),
             retry=retry_if_exception(lambda exc: isinstance(exc, Transient)),
             reraise=True,
         )

@@ -36,7 +36,8 @@ def test_register_token_with_a_hung_kms_answers_503_after_the_configured_attempt
     _assert_dependency_problem(reply)
     assert hung_server.connections == get_settings().aws_max_attempts
     listed = api.call("GET", f"/users/{client.user_id}/tokens", token=client.token)
-    assert listed.status == 200 and listed.json() == []  # nothing half-registered
+    assert listed.status == 200
+    assert listed.json() == []  # nothing half-registered
 
 
 def test_collect_now_with_a_hung_queue_answers_503_with_retry_after(
