@@ -115,9 +115,6 @@ def hung_server() -> Iterator[HungServer]:
 
     Clients built against it are forgotten afterwards, so later tests talk to the real
     endpoints again."""
-    from socialmetrics.security import envelope
-
     with HungServer() as server:
         yield server
     reset_process_state()
-    envelope.reset_default_provider()

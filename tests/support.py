@@ -20,22 +20,21 @@ def reset_process_state() -> None:
     from socialmetrics import aws
     from socialmetrics.config import get_settings
     from socialmetrics.db import engine
+    from socialmetrics.security import envelope
 
     engine.dispose()
     get_settings.cache_clear()
     aws.reset_caches()
+    envelope.reset_default_provider()  # it holds a KMS client
 
 
 def hang_aws_service(monkeypatch: pytest.MonkeyPatch, service: str, url: str) -> None:
     """Point one AWS service (``KMS``, ``SQS``, ``SECRETS_MANAGER``: botocore's
     ``AWS_ENDPOINT_URL_<SERVICE>`` names) at ``url``, with the small test budget; the other
     services keep ``AWS_ENDPOINT_URL``."""
-    from socialmetrics.security import envelope
-
     for name, value in {**TEST_AWS_BUDGET, f"AWS_ENDPOINT_URL_{service}": url}.items():
         monkeypatch.setenv(name, value)
     reset_process_state()
-    envelope.reset_default_provider()
 
 
 class FakeLambdaContext:
