@@ -54,7 +54,7 @@ class FakeLambdaContext:
         self.log_stream_name = "2026/11/28/[$LATEST]test"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return 120_000  # a fresh invocation of a 120 s function (the collector's timeout)
 
 
 class HungServer:

@@ -16,6 +16,7 @@ import yaml
 from botocore.retries.standard import ExponentialBackoff, RetryContext
 
 from infra import definition
+from socialmetrics import budgets
 from socialmetrics.config import Settings
 from socialmetrics.providers.base import retry_wait
 from tests.infra.conftest import ROOT
@@ -125,3 +126,21 @@ def test_a_timeout_too_short_for_any_budget_is_refused() -> None:
     tiny = definition.Function(key="tiny", handler="x.handler", description="", timeout_seconds=3)
     with pytest.raises(ValueError, match="leaves no time budget"):
         definition.budget(tiny)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_runtime_bounds_are_never_below_the_libraries_worst_case(
+    function: definition.Function,
+) -> None:
+    """Queue consumers compare the time left with these bounds before starting a record."""
+    settings = _settings(function)
+    assert budgets.aws_worst_seconds(settings) >= aws_worst_seconds(settings)
+    assert budgets.platform_worst_seconds(settings) >= provider_worst_seconds(settings)
+    assert budgets.database_worst_seconds(settings) >= db_worst_seconds(settings)
+    needed = budgets.record_seconds(
+        settings,
+        aws=True,
+        database=function.touches_database,
+        platforms=function.calls_platforms,
+    )
+    assert needed < function.timeout_seconds - definition.budget(function).margin_seconds

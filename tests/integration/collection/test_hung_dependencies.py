@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from local.runtime import pollers, ticks
-from socialmetrics.aws import queue_url
+from local.runtime import invoke, pollers, ticks
+from socialmetrics.aws import client, queue_url
 from socialmetrics.config import get_settings
 from tests.integration.collection.conftest import onboard
 from tests.integration.collection.test_pipeline import _rows
@@ -99,3 +99,22 @@ def test_a_hung_queue_leaves_accounts_due_after_one_budget(
 
     _answering_again(monkeypatch, "AWS_ENDPOINT_URL_SQS")
     assert _tick()["enqueued"] == 2  # both accounts were left due
+
+
+def test_a_record_that_cannot_finish_in_the_time_left_goes_back_to_the_queue(
+    sandbox: httpx.Client,
+) -> None:
+    from functions.collector.handler import handler
+
+    account = onboard(sandbox, "X")
+    assert _tick()["enqueued"] == 1
+    url = queue_url("collect-x")
+    (message,) = client("sqs").receive_message(QueueUrl=url, AttributeNames=["All"])["Messages"]
+    arn = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+    event = {"Records": [pollers.sqs_record(message, arn["Attributes"]["QueueArn"], "us-east-1")]}
+    nearly_over = invoke.LambdaContext(
+        function_name="socialmetrics-collector", memory_limit_in_mb=1024, timeout_seconds=1
+    )
+    reply = handler(event, nearly_over)
+    assert reply["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
+    assert _rows(account.account_id) == 0
