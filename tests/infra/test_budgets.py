@@ -144,3 +144,60 @@ def test_the_runtime_bounds_are_never_below_the_libraries_worst_case(
         platforms=function.calls_platforms,
     )
     assert needed < function.timeout_seconds - definition.budget(function).margin_seconds
+
+
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 1):g} s"
+
+
+def architecture_row(function: definition.Function) -> str:
+    budget = definition.budget(function)
+    s = _settings(function)
+    aws = (
+        f"{_seconds(s.aws_connect_timeout_seconds)} / {_seconds(s.aws_read_timeout_seconds)}"
+        f" {TIMES} {s.aws_max_attempts} → {_seconds(budgets.aws_worst_seconds(s))}"
+    )
+    database = (
+        f"{_seconds(s.db_connect_timeout_seconds)} + {_seconds(s.db_statement_timeout_ms / 1000)}"
+        f" → {_seconds(budgets.database_worst_seconds(s))}"
+        if function.touches_database
+        else "—"
+    )
+    platforms = (
+        f"{_seconds(s.provider_connect_timeout_seconds)} / {_seconds(s.provider_timeout_seconds)}"
+        f" {TIMES} {s.provider_max_attempts}, ≤ {_seconds(s.provider_backoff_max_seconds)}"
+        f" → {_seconds(budgets.platform_worst_seconds(s))}"
+        if function.calls_platforms
+        else "—"
+    )
+    return (
+        f"| {function.key} | {function.timeout_seconds} s | {budget.margin_seconds} s"
+        f" | {budget.usable_seconds} s | {aws} | {database} | {platforms} |"
+    )
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_architecture_doc_lists_each_functions_budget(function: definition.Function) -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    assert architecture_row(function) in text.splitlines()
+
+
+def compliance_row_start(function: definition.Function) -> str:
+    s = _settings(function)
+    waits = [
+        _seconds(budgets.aws_worst_seconds(s)),
+        _seconds(budgets.database_worst_seconds(s)) if function.touches_database else "—",
+        _seconds(budgets.platform_worst_seconds(s)) if function.calls_platforms else "—",
+    ]
+    return f"| {function.key} | {function.timeout_seconds} s | {' / '.join(waits)} |"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_compliance_doc_lists_each_functions_longest_wait(
+    function: definition.Function,
+) -> None:
+    lines = (ROOT / "docs" / "compliance.md").read_text().splitlines()
+    assert any(line.startswith(compliance_row_start(function)) for line in lines)

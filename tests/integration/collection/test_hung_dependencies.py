@@ -118,3 +118,21 @@ def test_a_record_that_cannot_finish_in_the_time_left_goes_back_to_the_queue(
     reply = handler(event, nearly_over)
     assert reply["batchItemFailures"] == [{"itemIdentifier": message["MessageId"]}]
     assert _rows(account.account_id) == 0
+
+
+def test_maintenance_spends_one_budget_on_a_hung_platform_and_runs_every_other_step(
+    sandbox: httpx.Client, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialmetrics.maintenance.steps import default_steps, run_steps
+
+    onboard(sandbox, "TikTok", expires_in=3_600)
+    onboard(sandbox, "TikTok", expires_in=3_600)
+    for name, value in {**PLATFORM_BUDGET, "TIKTOK_API_BASE_URL": hung_server.url}.items():
+        monkeypatch.setenv(name, value)
+    reset_process_state()
+
+    reports = {r.name: r for r in run_steps(get_settings(), datetime.now(UTC), default_steps())}
+    assert reports["refresh_expiring_tokens"].ok
+    assert reports["refresh_expiring_tokens"].detail["failed"] == 2
+    assert hung_server.connections == get_settings().provider_max_attempts  # one account tried
+    assert all(report.ok for report in reports.values())
