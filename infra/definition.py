@@ -369,7 +369,7 @@ def environment(f: Function) -> dict[str, str]:
 # every kind in a row ends before ``timeout - margin``:
 #   AWS       attempts x (connect + read) + botocore's standard backoff between attempts
 #   platforms attempts x (connect + read) + tenacity's exponential backoff with jitter
-#   database  connect + statement_timeout
+#   database  connect + statement_timeout + the socket's grace beyond it
 # tests/infra/test_budgets.py recomputes these worst cases from the settings each function
 # receives and checks the inequalities.
 BUDGET_MARGIN_FRACTION = 0.2
@@ -384,6 +384,9 @@ PROVIDER_READ_TIMEOUT_MAX_SECONDS = 10.0  # Graph insights may take seconds to c
 PROVIDER_BACKOFF_MIN_SECONDS = 0.5  # tenacity: min(0.5 x 2^i + rand(0, 0.5), max)
 PROVIDER_BACKOFF_MAX_SECONDS = 5.0
 DB_CONNECT_TIMEOUT_MAX_SECONDS = 5  # TLS to RDS Proxy inside the VPC
+# A connected socket waits statement_timeout + this for a reply, so the server's own timeout
+# (a clean error) fires first; the same value as socialmetrics.budgets.DB_READ_GRACE_SECONDS.
+DB_READ_GRACE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -488,7 +491,9 @@ def budget(f: Function) -> Budget:
         result = replace(
             result,
             db_connect_timeout_seconds=connect,
-            db_statement_timeout_ms=round(_below(share - connect, 0.1) * 1000),
+            db_statement_timeout_ms=round(
+                _below(share - connect - DB_READ_GRACE_SECONDS, 0.1) * 1000
+            ),
         )
     return result
 

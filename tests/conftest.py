@@ -110,7 +110,7 @@ def lambda_context() -> object:
 
 
 @pytest.fixture
-def hung_server() -> Iterator[HungServer]:
+def hung_endpoint() -> Iterator[HungServer]:
     """A loopback server that accepts connections and never answers (see ``HungServer``).
 
     Clients built against it are forgotten afterwards, so later tests talk to the real

@@ -16,6 +16,10 @@ from socialmetrics.config import Settings
 
 AWS_BACKOFF_BASE_SECONDS = 1.0  # botocore standard mode, throttling: rand * min(1 x 2^i, 20)
 AWS_BACKOFF_CAP_SECONDS = 20.0
+# A connected database socket waits ``statement_timeout`` + this for a reply, so the server's
+# own timeout (a clean, catchable error) fires first and the socket only catches a database
+# that stopped answering.
+DB_READ_GRACE_SECONDS = 1.0
 
 
 class OutOfTime(Exception):
@@ -46,8 +50,13 @@ def platform_worst_seconds(settings: Settings) -> float:
 
 
 def database_worst_seconds(settings: Settings) -> float:
-    """One statement at its longest: a slow connect, then the server's ``statement_timeout``."""
-    return settings.db_connect_timeout_seconds + settings.db_statement_timeout_ms / 1000
+    """One statement at its longest: a slow connect, then the server's ``statement_timeout``
+    and the socket's grace beyond it."""
+    return (
+        settings.db_connect_timeout_seconds
+        + settings.db_statement_timeout_ms / 1000
+        + DB_READ_GRACE_SECONDS
+    )
 
 
 def record_seconds(

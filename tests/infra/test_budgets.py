@@ -58,7 +58,11 @@ def provider_worst_seconds(settings: Settings) -> float:
 
 
 def db_worst_seconds(settings: Settings) -> float:
-    return settings.db_connect_timeout_seconds + settings.db_statement_timeout_ms / 1000
+    """pg8000 connects within its timeout; the server cancels a statement at
+    ``statement_timeout``; a server that stopped answering is cut off by the socket's read
+    timeout, the grace later."""
+    statement = settings.db_statement_timeout_ms / 1000
+    return settings.db_connect_timeout_seconds + statement + definition.DB_READ_GRACE_SECONDS
 
 
 def _worst_cases(function: definition.Function) -> dict[str, float]:
@@ -120,6 +124,10 @@ def test_the_local_runtime_is_never_looser_than_a_deployed_function() -> None:
     for function in definition.FUNCTIONS:
         for name, value in definition.budget(function).environment().items():
             assert float(local[name]) <= float(value), (function.key, name)
+
+
+def test_the_database_grace_is_one_value() -> None:
+    assert definition.DB_READ_GRACE_SECONDS == budgets.DB_READ_GRACE_SECONDS
 
 
 def test_a_timeout_too_short_for_any_budget_is_refused() -> None:

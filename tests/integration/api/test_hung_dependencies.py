@@ -24,9 +24,9 @@ def _assert_dependency_problem(reply: Reply) -> None:
 
 
 def test_register_token_with_a_hung_kms_answers_503_after_the_configured_attempts(
-    api: Api, client: Person, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+    api: Api, client: Person, hung_endpoint: HungServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hang_aws_service(monkeypatch, "KMS", hung_server.url)
+    hang_aws_service(monkeypatch, "KMS", hung_endpoint.url)
     reply = api.call(
         "POST",
         "/users/register-token",
@@ -34,7 +34,7 @@ def test_register_token_with_a_hung_kms_answers_503_after_the_configured_attempt
         body={"platform_user_id": "ig-1", "access_token": "act.secret-1", "platform_id": 3},
     )
     _assert_dependency_problem(reply)
-    assert hung_server.connections == get_settings().aws_max_attempts
+    assert hung_endpoint.connections == get_settings().aws_max_attempts
     listed = api.call("GET", f"/users/{client.user_id}/tokens", token=client.token)
     assert listed.status == 200
     assert listed.json() == []  # nothing half-registered
@@ -44,7 +44,7 @@ def test_collect_now_with_a_hung_queue_answers_503_with_retry_after(
     api: Api,
     admin: Person,
     client: Person,
-    hung_server: HungServer,
+    hung_endpoint: HungServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     registered = api.call(
@@ -56,9 +56,9 @@ def test_collect_now_with_a_hung_queue_answers_503_with_retry_after(
     assert registered.status == 201, registered
     tokens = api.call("GET", f"/users/{client.user_id}/tokens", token=client.token).json()
     account_id = tokens[0]["account_id"]
-    hang_aws_service(monkeypatch, "SQS", hung_server.url)
+    hang_aws_service(monkeypatch, "SQS", hung_endpoint.url)
     reply = api.call("POST", f"/accounts/{account_id}/collect", token=admin.token)
     assert reply.status == 503, reply
     assert reply.headers["content-type"].startswith(PROBLEM)
     assert int(reply.headers["retry-after"]) >= 1
-    assert hung_server.connections >= 1
+    assert hung_endpoint.connections >= 1

@@ -39,17 +39,17 @@ def _answering_again(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
 
 
 def test_a_hung_kms_fails_the_record_retriably_and_the_message_stays(
-    sandbox: httpx.Client, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: httpx.Client, hung_endpoint: HungServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     account = onboard(sandbox, "X")
     assert _tick()["enqueued"] == 1
-    hang_aws_service(monkeypatch, "KMS", hung_server.url)
+    hang_aws_service(monkeypatch, "KMS", hung_endpoint.url)
 
     batch = pollers.process_batch("collect-x")
     assert batch.received == 1
     assert batch.error is None  # a reported failure, not a crashed invocation
     assert batch.failed == 1
-    assert hung_server.connections == get_settings().aws_max_attempts
+    assert hung_endpoint.connections == get_settings().aws_max_attempts
     assert _rows(account.account_id) == 0
 
     _answering_again(monkeypatch, "AWS_ENDPOINT_URL_KMS")
@@ -59,20 +59,20 @@ def test_a_hung_kms_fails_the_record_retriably_and_the_message_stays(
 
 
 def test_a_hung_platform_api_is_a_retriable_failure(
-    sandbox: httpx.Client, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: httpx.Client, hung_endpoint: HungServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     account = onboard(sandbox, "TikTok")
     assert _tick()["enqueued"] == 1
     sandbox_url = get_settings().tiktok_api_base_url
-    for name, value in {**PLATFORM_BUDGET, "TIKTOK_API_BASE_URL": hung_server.url}.items():
+    for name, value in {**PLATFORM_BUDGET, "TIKTOK_API_BASE_URL": hung_endpoint.url}.items():
         monkeypatch.setenv(name, value)
     reset_process_state()
 
     batch = pollers.process_batch("collect-tiktok")
     assert (batch.received, batch.failed, batch.error) == (1, 1, None)
     attempts = get_settings().provider_max_attempts
-    assert hung_server.connections >= attempts
-    assert hung_server.connections % attempts == 0  # every call used exactly its attempts
+    assert hung_endpoint.connections >= attempts
+    assert hung_endpoint.connections % attempts == 0  # every call used exactly its attempts
     assert _rows(account.account_id) == 0
 
     monkeypatch.setenv("TIKTOK_API_BASE_URL", sandbox_url)
@@ -83,19 +83,19 @@ def test_a_hung_platform_api_is_a_retriable_failure(
 
 
 def test_a_hung_queue_leaves_accounts_due_after_one_budget(
-    sandbox: httpx.Client, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: httpx.Client, hung_endpoint: HungServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     onboard(sandbox, "X")
     onboard(sandbox, "TikTok")
     # As deployed: the stack passes the queue URLs, so no lookup is needed.
     keys = ("collect-x", "collect-meta", "collect-tiktok")
     monkeypatch.setenv("QUEUE_URLS", json.dumps({key: queue_url(key) for key in keys}))
-    hang_aws_service(monkeypatch, "SQS", hung_server.url)
+    hang_aws_service(monkeypatch, "SQS", hung_endpoint.url)
 
     result = _tick()
     assert (result["enqueued"], result["failed"]) == (0, 2)
     # The fan-out stops at the first unanswered call instead of spending a budget per queue.
-    assert hung_server.connections == get_settings().aws_max_attempts
+    assert hung_endpoint.connections == get_settings().aws_max_attempts
 
     _answering_again(monkeypatch, "AWS_ENDPOINT_URL_SQS")
     assert _tick()["enqueued"] == 2  # both accounts were left due
@@ -121,18 +121,18 @@ def test_a_record_that_cannot_finish_in_the_time_left_goes_back_to_the_queue(
 
 
 def test_maintenance_spends_one_budget_on_a_hung_platform_and_runs_every_other_step(
-    sandbox: httpx.Client, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+    sandbox: httpx.Client, hung_endpoint: HungServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from socialmetrics.maintenance.steps import default_steps, run_steps
 
     onboard(sandbox, "TikTok", expires_in=3_600)
     onboard(sandbox, "TikTok", expires_in=3_600)
-    for name, value in {**PLATFORM_BUDGET, "TIKTOK_API_BASE_URL": hung_server.url}.items():
+    for name, value in {**PLATFORM_BUDGET, "TIKTOK_API_BASE_URL": hung_endpoint.url}.items():
         monkeypatch.setenv(name, value)
     reset_process_state()
 
     reports = {r.name: r for r in run_steps(get_settings(), datetime.now(UTC), default_steps())}
     assert reports["refresh_expiring_tokens"].ok
     assert reports["refresh_expiring_tokens"].detail["failed"] == 2
-    assert hung_server.connections == get_settings().provider_max_attempts  # one account tried
+    assert hung_endpoint.connections == get_settings().provider_max_attempts  # one account tried
     assert all(report.ok for report in reports.values())

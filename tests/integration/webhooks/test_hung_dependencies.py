@@ -53,21 +53,21 @@ def _assert_retry_later(response: dict[str, Any]) -> None:
 def test_a_hung_events_queue_is_503_after_the_configured_attempts(
     provider: str,
     events_queue: str,
-    hung_server: HungServer,
+    hung_endpoint: HungServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    hang_aws_service(monkeypatch, "SQS", hung_server.url)
+    hang_aws_service(monkeypatch, "SQS", hung_endpoint.url)
     _assert_retry_later(RECEIVERS[provider](_signed(provider), None))
-    assert hung_server.connections == get_settings().aws_max_attempts
+    assert hung_endpoint.connections == get_settings().aws_max_attempts
     monkeypatch.delenv("AWS_ENDPOINT_URL_SQS")
     reset_process_state()
     assert receive_all(events_queue) == []  # nothing was half-accepted
 
 
 def test_a_hung_secret_store_is_503(
-    events_queue: str, hung_server: HungServer, monkeypatch: pytest.MonkeyPatch
+    events_queue: str, hung_endpoint: HungServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SECRETS_SOURCE", "secretsmanager")
-    hang_aws_service(monkeypatch, "SECRETS_MANAGER", hung_server.url)
+    hang_aws_service(monkeypatch, "SECRETS_MANAGER", hung_endpoint.url)
     _assert_retry_later(meta(_signed("meta"), None))
-    assert hung_server.connections == get_settings().aws_max_attempts
+    assert hung_endpoint.connections == get_settings().aws_max_attempts
