@@ -113,17 +113,32 @@ class Session:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Send with retries for transient failures; return the decoded JSON body."""
+        """Send with retries for transient failures; return the decoded JSON body.
+
+        A platform that timed out (or could not be reached) on every attempt is not called
+        again by this client: later requests fail at once, so one hung platform costs one
+        time budget per operation, not one per request."""
         settings = self._client.settings
+        if self._client.unreachable is not None:
+            raise Transient(
+                f"{method} {self._path(url)} not sent: {self._client.unreachable}",
+                platform=self._client.platform.value,
+                code="unreachable",
+            )
         retrying = AsyncRetrying(
             stop=stop_after_attempt(settings.provider_max_attempts),
             wait=retry_wait(settings),
             retry=retry_if_exception(lambda exc: isinstance(exc, Transient)),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._once(method, url, params, data, json_body, headers)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, url, params, data, json_body, headers)
+        except Transient as exc:
+            if exc.code in ("timeout", "connection"):
+                self._client.unreachable = f"the platform did not answer ({exc.code})"
+            raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _once(
@@ -194,6 +209,7 @@ class BaseClient:
         self.settings = settings
         self.transport = transport
         self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
+        self.unreachable: str | None = None  # set once a request ran out of its time budget
 
     @asynccontextmanager
     async def session(self, *secrets: str) -> AsyncIterator[Session]:

@@ -70,9 +70,8 @@ def test_a_hung_platform_api_is_a_retriable_failure(
 
     batch = pollers.process_batch("collect-tiktok")
     assert (batch.received, batch.failed, batch.error) == (1, 1, None)
-    attempts = get_settings().provider_max_attempts
-    assert hung_endpoint.connections >= attempts
-    assert hung_endpoint.connections % attempts == 0  # every call used exactly its attempts
+    # One request spent its attempts; the client sent nothing more to the hung platform.
+    assert hung_endpoint.connections == get_settings().provider_max_attempts
     assert _rows(account.account_id) == 0
 
     monkeypatch.setenv("TIKTOK_API_BASE_URL", sandbox_url)
