@@ -115,9 +115,10 @@ class Session:
     ) -> Any:
         """Send with retries for transient failures; return the decoded JSON body.
 
-        A platform that timed out (or could not be reached) on every attempt is not called
-        again by this client: later requests fail at once, so one hung platform costs one
-        time budget per operation, not one per request."""
+        A platform that has not answered once in this operation and then times out (or cannot
+        be reached) on every attempt of a request is not called again by this client: later
+        requests fail at once, so a hung platform costs one time budget per operation, not one
+        per request. Once it has answered, a slow endpoint only fails its own request."""
         settings = self._client.settings
         if self._client.unreachable is not None:
             raise Transient(
@@ -136,7 +137,7 @@ class Session:
                 with attempt:
                     return await self._once(method, url, params, data, json_body, headers)
         except Transient as exc:
-            if exc.code in ("timeout", "connection"):
+            if exc.code in ("timeout", "connection") and not self._client.answered:
                 self._client.unreachable = f"the platform did not answer ({exc.code})"
             raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
@@ -166,6 +167,7 @@ class Session:
                 platform=platform,
                 code="connection",
             ) from None
+        self._client.answered = True
         now = utcnow()
         snapshot = self._client._usage(response.headers, now)
         if snapshot is not None:
@@ -209,7 +211,8 @@ class BaseClient:
         self.settings = settings
         self.transport = transport
         self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
-        self.unreachable: str | None = None  # set once a request ran out of its time budget
+        self.answered = False  # the platform sent a response in this operation
+        self.unreachable: str | None = None  # it never answered and a request ran out of time
 
     @asynccontextmanager
     async def session(self, *secrets: str) -> AsyncIterator[Session]:
