@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account, defer
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.config import get_settings
-from socialmetrics.logging import logger
-from socialmetrics.observability import metrics
+from socialmetrics.logging import bind_correlation_id, logger
+from socialmetrics.observability import capture_lambda_handler, metrics
 from socialmetrics.providers.errors import Transient
 from socialmetrics.queueing import (
     MAX_RECEIVE_COUNT,
@@ -45,6 +45,7 @@ class RetryLater(Exception):
 
 
 def record_handler(record: SQSRecord) -> str:
+    bind_correlation_id(record.message_id)
     logger.append_keys(message_id=record.message_id)
     try:
         request = CollectRequest.model_validate_json(record.body)
@@ -101,6 +102,7 @@ def _set_visibility(record: SQSRecord, seconds: int) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
+@capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

@@ -39,6 +39,9 @@ LOCAL_DEFAULTS = {
     "COLLECT_RETRY_BASE_SECONDS": "5",
     "LOG_LEVEL": "WARNING",  # the terminal shows progress lines; LOG_LEVEL=INFO for JSON logs
     "POWERTOOLS_METRICS_DISABLED": "true",  # no EMF blobs on the terminal
+    # One process hosts every function here; on AWS each function has its own name.
+    "POWERTOOLS_SERVICE_NAME": "socialmetrics-local",
+    "POWERTOOLS_METRICS_NAMESPACE": "socialmetrics",
 }
 
 

@@ -7,7 +7,6 @@ Queue URLs are resolved by name once and cached.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
@@ -48,16 +47,10 @@ def queue_url(key: str) -> str:
     return url
 
 
-@cache
-def app_secret() -> dict[str, str]:
-    """The JSON app secret (signing keys, platform app secrets) from Secrets Manager."""
-    response = client("secretsmanager").get_secret_value(SecretId=get_settings().app_secret_id)
-    value: dict[str, str] = json.loads(response["SecretString"])
-    return value
-
-
 def reset_caches() -> None:
     """Forget clients and resolved names (tests that switch endpoints call this)."""
     client.cache_clear()
     queue_url.cache_clear()
-    app_secret.cache_clear()
+    from socialmetrics import secrets  # its Secrets Manager reader holds a client
+
+    secrets.reset_cache()
