@@ -36,7 +36,7 @@ def _admin(action: str, event: dict[str, Any]) -> dict[str, Any]:
     else:
         email = event.get("email")
         receipt = first_admin.rotate_admin_key(secret_id, str(email) if email else None)
-    logger.info("first admin", extra={"action": action, **receipt.as_dict()})
+    logger.info("first admin", extra={"action": action, "admin": receipt.as_dict()})
     return {"ok": True, "action": action, **receipt.as_dict()}
 
 

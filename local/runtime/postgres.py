@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_SERVER = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+# CREATE/DROP DATABASE wait for a checkpoint, which a busy shared server can take seconds to do.
+ADMIN_TIMEOUT_SECONDS = 60.0
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
@@ -178,7 +180,7 @@ def create_database(server_url: URL, name: str) -> URL:
     """Create database ``name`` (dropping a leftover of the same name) and return its URL."""
     import pg8000.native
 
-    conn = connect(server_url)
+    conn = connect(server_url, timeout=ADMIN_TIMEOUT_SECONDS)
     try:
         ident = pg8000.native.identifier(name)
         conn.run(f"DROP DATABASE IF EXISTS {ident} WITH (FORCE)")
@@ -205,7 +207,7 @@ def ensure_database(server_url: URL, name: str) -> URL:
 def drop_database(server_url: URL, name: str) -> None:
     import pg8000.native
 
-    conn = connect(server_url)
+    conn = connect(server_url, timeout=ADMIN_TIMEOUT_SECONDS)
     try:
         conn.run(f"DROP DATABASE IF EXISTS {pg8000.native.identifier(name)} WITH (FORCE)")
     finally:
