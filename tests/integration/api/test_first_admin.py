@@ -167,9 +167,7 @@ def test_bad_admin_requests_fail_with_a_reason_and_create_nothing(
     with pytest.raises(AdminSetupError, match=message):
         migrate_handler(event, lambda_context)
     assert _admins() == 0
-    assert _stored(admin_secret[1], admin_secret[0]) == json.loads(
-        definition.ADMIN_KEY_PLACEHOLDER
-    )
+    assert _stored(admin_secret[1], admin_secret[0]) == json.loads(definition.ADMIN_KEY_PLACEHOLDER)
 
 
 def test_admin_create_refuses_an_email_that_belongs_to_a_client(
