@@ -90,7 +90,8 @@ def events(count: int, *, forged: bool, first: int = 0) -> list[dict[str, Any]]:
 
 def _deliver(batch: list[dict[str, Any]], expected_status: int) -> None:
     for event in batch:
-        status = handler(event, context_for(definition.function("webhook_meta")))["statusCode"]
+        context: Any = context_for(definition.function("webhook_meta"))
+        status = handler(event, context)["statusCode"]
         if status != expected_status:
             raise AssertionError(f"the receiver answered {status}, expected {expected_status}")
 

@@ -27,6 +27,10 @@ def _event(name: str) -> dict[str, Any]:
     return event
 
 
+def _context(function_name: str) -> Any:
+    return FakeLambdaContext(function_name)
+
+
 def _python(code: str, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("POWERTOOLS_", "LAMBDA_"))}
     done = subprocess.run(
@@ -107,10 +111,10 @@ def test_api_and_receivers_log_with_the_api_gateway_request_id(db: str) -> None:
     from socialmetrics.logging import logger
 
     health = _event("api/health.json")
-    assert api(health, FakeLambdaContext("socialmetrics-api"))["statusCode"] == 200
+    assert api(health, _context("socialmetrics-api"))["statusCode"] == 200
     assert logger.get_correlation_id() == health["requestContext"]["requestId"]
     crc = _event("webhook_x/crc.json")
-    assert webhook_x(crc, FakeLambdaContext("socialmetrics-webhook-x"))["statusCode"] == 200
+    assert webhook_x(crc, _context("socialmetrics-webhook-x"))["statusCode"] == 200
     assert logger.get_correlation_id() == crc["requestContext"]["requestId"]
 
 
@@ -119,7 +123,7 @@ def test_sqs_consumers_log_with_the_message_id(db: str, aws_resources: object) -
     from socialmetrics.logging import logger
 
     event = _event("ingest/sqs_batch.json")
-    ingest(event, FakeLambdaContext("socialmetrics-ingest"))
+    ingest(event, _context("socialmetrics-ingest"))
     assert logger.get_correlation_id() == event["Records"][-1]["messageId"]
 
 
@@ -128,7 +132,7 @@ def test_scheduled_functions_log_with_the_event_id(db: str, clean_queues: object
     from socialmetrics.logging import logger
 
     event = _event("scheduler/scheduled_collect_tick.json")
-    scheduler(event, FakeLambdaContext("socialmetrics-scheduler"))
+    scheduler(event, _context("socialmetrics-scheduler"))
     assert logger.get_correlation_id() == event["id"]
 
 

@@ -30,7 +30,7 @@ from tests.integration.webhooks.test_receivers import tiktok_header, x_header
 from tests.support import FakeLambdaContext, reset_process_state
 from tests.unit.webhooks.shapes import http_event, sqs_event
 
-CONTEXT = FakeLambdaContext()
+CONTEXT: Any = FakeLambdaContext()
 
 NOW = int(time.time()) - 120
 TODAY = datetime.fromtimestamp(NOW, UTC).replace(hour=0, minute=0, second=0, microsecond=0)

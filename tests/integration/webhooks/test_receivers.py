@@ -23,7 +23,7 @@ from tests.integration.webhooks.conftest import SECRETS, receive_all
 from tests.support import FakeLambdaContext, reset_process_state
 from tests.unit.webhooks.shapes import http_event
 
-CONTEXT = FakeLambdaContext()
+CONTEXT: Any = FakeLambdaContext()
 
 PAGE = b'{"object":"page","entry":[{"id":"P1","time":1767225600,"changes":[]}],"t":"caf\\u00e9"}'
 INSTAGRAM = b'{"object":"instagram","entry":[{"id":"IG1","time":1767225600,"changes":[]}]}'

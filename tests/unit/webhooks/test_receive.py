@@ -21,7 +21,7 @@ from socialmetrics.config import get_settings
 from tests.support import FakeLambdaContext
 from tests.unit.webhooks.shapes import http_event
 
-CONTEXT = FakeLambdaContext()
+CONTEXT: Any = FakeLambdaContext()
 
 META_SECRET, X_SECRET, VERIFY = "meta-unit-secret", "x-unit-secret", "verify-me"
 
