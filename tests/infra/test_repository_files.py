@@ -31,7 +31,8 @@ def test_the_licence_is_the_apache_2_0_text_the_readme_and_pyproject_name() -> N
 
 def test_the_ci_workflow_runs_ci_run_cfn_lint_and_the_cdk_synth() -> None:
     workflow = _yaml(".github/workflows/ci.yml")
-    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    document: dict[Any, Any] = workflow
+    triggers: dict[str, Any] = document.get("on") or document[True]  # YAML 1.1: bare `on` = True
     assert {"push", "pull_request"} <= set(triggers)
     (job,) = workflow["jobs"].values()
     runs = _run_lines(job)
