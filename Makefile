@@ -12,7 +12,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: help install run run-localstack test lint typecheck unit bench invoke lock template clean
 
 help:
-	@echo "make run    - start the whole system locally (API on http://127.0.0.1:8000)"
+	@echo "make run    - start the whole system locally (API on http://127.0.0.1:8000;"
+	@echo "              other ports: make run PORT=8100 HTTPS_PORT=8543)"
 	@echo "make test   - lint, type-check and run the whole test suite with coverage"
 	@echo "make bench  - run the benchmarks (ratios against an in-run baseline)"
 	@echo "make invoke FN=collector EVENT=events/collector/sqs_batch.json - run one handler"
@@ -31,8 +32,11 @@ $(STAMP): pyproject.toml requirements/dev.lock
 
 install: $(STAMP)
 
+# make run PORT=8100 HTTPS_PORT=8543 when 8000/8443 are taken.
+PORT ?= 8000
+HTTPS_PORT ?= 8443
 run: $(STAMP)
-	$(PY) -m local.runtime run
+	$(PY) -m local.runtime run --port $(PORT) --https-port $(HTTPS_PORT)
 
 run-localstack: $(STAMP)
 	docker compose -f docker-compose.localstack.yml up -d
