@@ -99,7 +99,11 @@ def test_traced_functions_run_unchanged_where_tracing_is_off() -> None:
         return value * 2
 
     assert double(2) == 4
-    assert asyncio.run(double_later(3)) == 6
+    loop = asyncio.new_event_loop()  # not asyncio.run: it would unset the thread's loop
+    try:
+        assert loop.run_until_complete(double_later(3)) == 6
+    finally:
+        loop.close()
 
 
 # --- correlation ids -------------------------------------------------------------------------
