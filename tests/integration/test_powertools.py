@@ -109,7 +109,18 @@ def test_traced_functions_run_unchanged_where_tracing_is_off() -> None:
 # --- correlation ids -------------------------------------------------------------------------
 
 
-def test_api_and_receivers_log_with_the_api_gateway_request_id(db: str) -> None:
+@pytest.fixture
+def event_loop_like_lambda() -> None:
+    """Lambda's main thread has an event loop (Mangum uses it); an earlier ``asyncio.run`` in
+    this process may have unset it. The new loop stays set, as Lambda's does."""
+    import asyncio
+
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def test_api_and_receivers_log_with_the_api_gateway_request_id(
+    db: str, event_loop_like_lambda: None
+) -> None:
     from functions.api.handler import handler as api
     from functions.webhook_x.handler import handler as webhook_x
     from socialmetrics.logging import logger
