@@ -233,7 +233,6 @@ def dashboard_csp(api_origin: str) -> str:
     )
 
 
-
 class UnknownKey(LookupError):
     """A function, queue or schedule key that the definition does not have."""
 
