@@ -106,3 +106,27 @@ def test_deploy_uploads_the_build_and_writes_config_with_the_api_url(synth: Synt
     assert properties["DistributionPaths"] == ["/*"]
     outputs = synth.document["Outputs"]
     assert any(name.startswith("DashboardUrl") for name in outputs)
+
+
+def test_the_sam_template_hosts_the_dashboard_the_same_way() -> None:
+    from infra import sam
+
+    resources = sam.template()["Resources"]
+    bucket = resources["DashboardBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    distribution = resources["DashboardDistribution"]["Properties"]["DistributionConfig"]
+    behavior = distribution["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "https-only"
+    assert behavior["ResponseHeadersPolicyId"] == {"Ref": "DashboardHeaders"}
+    assert distribution["Origins"][0]["OriginAccessControlId"] == {
+        "Fn::GetAtt": ["DashboardOriginAccessControl", "Id"]
+    }
+    statements = resources["DashboardBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in allows] == [{"Service": "cloudfront.amazonaws.com"}]
+    security = resources["DashboardHeaders"]["Properties"]["ResponseHeadersPolicyConfig"][
+        "SecurityHeadersConfig"
+    ]
+    assert "script-src 'self'" in json.dumps(security["ContentSecurityPolicy"])
+    cors = resources["HttpApi"]["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [{"Fn::Sub": "https://${DashboardDistribution.DomainName}"}]
