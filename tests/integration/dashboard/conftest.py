@@ -14,6 +14,7 @@ import pytest
 from local.runtime import dashboard
 from local.runtime.postgres import free_port
 from tests.integration.dashboard.seed import Tenants, seed
+from tests.support import reset_process_state
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / ".local" / "dashboard"
@@ -74,6 +75,7 @@ def gateway_url(database_url: str, aws_resources: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+        reset_process_state()  # the handler's pooled connections go before the database does
         if previous is None:
             os.environ.pop("JWT_SIGNING_KEY", None)
         else:
@@ -111,4 +113,14 @@ def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def record(name: str, data: dict[str, Any]) -> Path:
+    """Write a measurement as a test artifact (never asserted: timings vary by machine)."""
+    import json
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return path

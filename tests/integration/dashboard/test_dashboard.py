@@ -16,11 +16,16 @@ import httpx
 import pytest
 
 from local.runtime import dashboard
-from tests.integration.dashboard.conftest import screenshot
+from tests.integration.dashboard.conftest import record, screenshot
 from tests.integration.dashboard.seed import GAP_DAYS, POSTS, Person, Tenants
 
 AXE = Path(dashboard.ROOT / "dashboard" / "node_modules" / "axe-core" / "axe.min.js")
 BUDGET_GZIP_BYTES = 250_000
+PAINT = """() => ({
+    ...Object.fromEntries(performance.getEntriesByType("paint").map(e => [e.name, e.startTime])),
+    domContentLoaded: performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd,
+    transferred: performance.getEntriesByType("resource").reduce((n, r) => n + r.transferSize, 0),
+})"""
 
 
 def _sign_in(page: Any, base: str, person: Person) -> None:
@@ -92,6 +97,7 @@ def test_sign_in_chart_equals_summary_interval_csv_and_sign_out_leaves_no_token(
     base, ana = gateway_url, tenants.ana
     page.goto(f"{base}/dashboard/")
     page.wait_for_selector("form.signin")
+    record("first-paint.json", page.evaluate(PAINT))
     screenshot(page, "01-sign-in")
     _sign_in(page, base, ana)
 
@@ -302,6 +308,7 @@ def test_privacy_consent_export_and_confirmed_erasure(
 def test_bundle_stays_under_the_gzip_budget() -> None:
     if not (dashboard.DIST / "app.js").is_file():
         pytest.fail("dashboard/dist is missing: run `make dashboard`")
-    scripts = sorted(dashboard.DIST.glob("*.js"))
-    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in scripts)
+    sizes = {p.name: len(gzip.compress(p.read_bytes(), 9)) for p in dashboard.DIST.glob("*.js")}
+    total = sum(sizes.values())
+    record("bundle.json", {"gzip_bytes": sizes, "total_gzip_bytes": total})
     assert 0 < total < BUDGET_GZIP_BYTES
