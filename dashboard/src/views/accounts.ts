@@ -1,10 +1,15 @@
 import * as api from "../api";
 import { h } from "../dom";
-import { formatDateTime, t } from "../i18n";
+import { formatDateTime, t, type Key } from "../i18n";
 import { empty, errorBox, field, heading, loading, scroller, select, statusBadge } from "../ui";
 
 const PLATFORMS = ["X", "Facebook", "Instagram", "WhatsApp", "TikTok"];
-const STATUSES = ["active", "reauth_required", "not_found", "revoked"];
+const STATUSES: [string, Key][] = [
+  ["active", "statusActive"],
+  ["reauth_required", "statusReauth"],
+  ["not_found", "statusNotFound"],
+  ["revoked", "statusRevoked"],
+];
 
 function lastRun(run: api.Run | null): HTMLElement {
   if (run === null) return h("span", { class: "muted" }, t("noRun"));
@@ -31,7 +36,7 @@ function lastRun(run: api.Run | null): HTMLElement {
 
 export async function accounts(main: HTMLElement, params: URLSearchParams): Promise<void> {
   const platform = select("platform", [["", t("all")], ...PLATFORMS.map((p): [string, string] => [p, p])], params.get("platform") ?? "");
-  const status = select("status", [["", t("all")], ...STATUSES.map((s): [string, string] => [s, s])], params.get("status") ?? "");
+  const status = select("status", [["", t("all")], ...STATUSES.map(([s, key]): [string, string] => [s, t(key)])], params.get("status") ?? "");
   const form = h(
     "form",
     { class: "filters", role: "search" },

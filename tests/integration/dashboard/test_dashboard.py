@@ -192,6 +192,22 @@ def test_a_client_never_sees_another_tenants_account(
     assert "7777" not in page.content()
 
 
+def test_the_session_is_renewed_before_the_jwt_expires(
+    page: Any, gateway_url: str, tenants: Tenants
+) -> None:
+    logins: list[str] = []
+    page.on("request", lambda r: logins.append(r.url) if r.url.endswith("/auth/login") else None)
+    page.clock.install()
+    _sign_in(page, gateway_url, tenants.ana)
+    assert len(logins) == 1
+    with page.expect_request(lambda r: r.url.endswith("/auth/login")):
+        page.clock.fast_forward((15 * 60 - 30) * 1000)  # JWTs last 15 min; renewed 1 min early
+    assert len(logins) == 2
+    page.click(f"tr[data-account-id='{tenants.instagram.account_id}'] a")
+    page.wait_for_selector("[data-chart=followers]")  # still signed in, with the new token
+    assert _storage(page)["local"] == 0
+
+
 def test_wrong_key_shows_the_problem_title_and_detail(page: Any, gateway_url: str) -> None:
     page.goto(f"{gateway_url}/dashboard/")
     page.get_by_label("API key", exact=True).fill("sm_live_wrong_key")
