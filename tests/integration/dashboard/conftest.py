@@ -30,8 +30,10 @@ LAUNCH_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API runs an asyncio loop in this thread
+    # while it is started, and later modules' asyncio.run() must not find it running.
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} not found: `make test` as root installs it with apt-get"
         if os.environ.get("CI"):
