@@ -227,13 +227,9 @@ export async function accountRuns(id: number): Promise<Run[]> {
   return runs.slice(0, 10);
 }
 
-/** The filters that select one account's metrics (account_id once the API has it). */
+/** The filters that select one account's metrics. */
 export function accountScope(account: Account): Query {
-  return {
-    user_id: account.user_id,
-    platform: account.platform,
-    account_id: accountsRoute === "accounts" ? account.id : undefined,
-  };
+  return { user_id: account.user_id, platform: account.platform, account_id: account.id };
 }
 
 // --- metrics --------------------------------------------------------------------------------

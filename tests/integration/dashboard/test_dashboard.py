@@ -117,7 +117,11 @@ def test_sign_in_chart_equals_summary_interval_csv_and_sign_out_leaves_no_token(
     page.click(f"tr[data-account-id='{tenants.instagram.account_id}'] a")
     page.wait_for_selector("table[data-metric='followers'] tbody tr", state="attached")
     token = _token(base, ana)
-    scope: dict[str, Any] = {"user_id": ana.user_id, "platform": "Instagram"}
+    scope: dict[str, Any] = {
+        "user_id": ana.user_id,
+        "platform": "Instagram",
+        "account_id": tenants.instagram.account_id,
+    }
     shown, gaps = _table(page, "followers")
     expected = _summary(base, token, **scope, metric_type="followers", interval="day", agg="last")
     assert shown == expected
