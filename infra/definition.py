@@ -205,6 +205,43 @@ ADMIN_KEY_SECRET_NAME = f"{PREFIX}/admin-api-key"
 ADMIN_KEY_PLACEHOLDER = '{"status": "empty: invoke the migrate function with admin_create"}'
 MIGRATE_FUNCTION = "migrate"  # run on every deploy that changes the migrations
 
+# --- the dashboard (a static single-page app; S3 + CloudFront on AWS, /dashboard/ locally) ---
+DASHBOARD_SOURCE_DIR = "dashboard"
+DASHBOARD_BUILD_DIR = "dashboard/dist"
+DASHBOARD_LOCAL_PATH = "/dashboard"  # where the local gateway serves it
+DASHBOARD_CONFIG_FILE = "config.json"  # {"apiUrl": ...}, written at deploy time
+# Headers every dashboard response carries (CloudFront's response headers policy, and the
+# local gateway). The CSP allows only the dashboard's own files and calls to the API origin.
+DASHBOARD_HSTS_SECONDS = 63_072_000
+DASHBOARD_HEADERS = {
+    "Strict-Transport-Security": f"max-age={DASHBOARD_HSTS_SECONDS}; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def dashboard_csp(api_origin: str) -> str:
+    """The dashboard's Content-Security-Policy; ``api_origin`` is what ``connect-src`` allows
+    besides ``'self'`` (empty when the API is on the same origin, as locally)."""
+    connect = " ".join(part for part in ("'self'", api_origin) if part)
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src {connect}",
+            "font-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        )
+    )
+
 
 class UnknownKey(LookupError):
     """A function, queue or schedule key that the definition does not have."""

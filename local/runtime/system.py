@@ -181,6 +181,7 @@ def _print_howto(port: int, https_port: int, credentials: dict[str, Any]) -> Non
         f" {(STATE / 'tls' / 'cert.pem').relative_to(ROOT)})"
     )
     _say(f"webhooks   {base}/webhooks/meta | /webhooks/x | /webhooks/tiktok")
+    _say(f"dashboard  {base}/dashboard/  (sign in with a key below)")
     _say(f"demo admin  user {admin['user_id']}  key {admin['api_key']}")
     _say(f"demo client user {client['user_id']}  key {client['api_key']}")
     _say(f"(keys also in {CREDENTIALS.relative_to(ROOT)})")
