@@ -36,7 +36,7 @@ from socialmetrics.config import Settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.logging import logger
-from socialmetrics.observability import tracer
+from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.providers import errors
@@ -243,7 +243,7 @@ def _not_collected(
     )
 
 
-@tracer.capture_method(capture_response=False)
+@traced("collect_account")
 async def _collect(
     request: CollectRequest,
     snapshot: _Snapshot,
