@@ -48,6 +48,7 @@ from socialmetrics.providers.types import (
     TokenGrant,
 )
 from socialmetrics.security.envelope import EnvelopeError
+from socialmetrics.signals.producers import account_event
 
 ACTOR = "collector"
 
@@ -213,15 +214,19 @@ def defer(account_id: int, until: datetime) -> None:
         )
 
 
-def _mark(account_id: int, status: str, reason: str) -> None:
+def _mark(account_id: int, status: str, reason: str, event: str) -> None:
+    """Change the account's status; the first change emits ``event`` in the same
+    transaction (a status that is already set emits nothing)."""
     with unit_of_work() as session:
-        session.execute(
+        changed = session.execute(
             text(
                 "UPDATE accounts SET status = :s, status_reason = :r, updated_at = now()"
-                " WHERE id = :id"
+                " WHERE id = :id AND status <> :s RETURNING id"
             ),
             {"s": status, "r": reason[:255], "id": account_id},
-        )
+        ).one_or_none()
+        if changed is not None:
+            account_event(session, account_id, event, reason)
 
 
 def _record_run(
@@ -374,19 +379,24 @@ def collect_account(
             Outcome.RATE_LIMITED, request.account_id, retry_at=exc.reset_at, detail=str(exc)
         )
     except errors.AuthExpired as exc:
-        _mark(request.account_id, "reauth_required", str(exc))
+        _mark(request.account_id, "reauth_required", str(exc), "account.reauth_required")
         outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
     except (errors.PermissionDenied, errors.MetricUnavailable) as exc:
         outcome = CollectOutcome(Outcome.PERMISSION_DENIED, request.account_id, detail=str(exc))
     except errors.NotFound as exc:
-        _mark(request.account_id, "reauth_required", f"not found: {exc}")
+        _mark(request.account_id, "reauth_required", f"not found: {exc}", "account.not_found")
         outcome = CollectOutcome(Outcome.NOT_FOUND, request.account_id, detail=str(exc))
     except EnvelopeError as exc:
         if not exc.permanent:  # KMS throttled or unreachable: the message is retried
             raise errors.Transient(f"token key service: {exc}") from None
         # The stored token can never be opened again (key disabled or deleted, ciphertext
         # damaged): retrying is useless, a fresh token must be registered.
-        _mark(request.account_id, "reauth_required", f"stored token unreadable: {exc}")
+        _mark(
+            request.account_id,
+            "reauth_required",
+            f"stored token unreadable: {exc}",
+            "account.reauth_required",
+        )
         outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
     else:
         written = _store(request, snapshot, result, started_at)
