@@ -1,0 +1,79 @@
+"""Acceptance (issue 13): a token the sandbox revokes → exactly one signed
+``account.reauth_required`` delivered to a loopback receiver, through the real pipeline:
+scheduler tick → collector → outbox → relay (webhook-sender's schedule) → SQS → webhook-sender."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from local.runtime import pollers, ticks
+from local.runtime.receiver import Receiver, serve
+from socialmetrics.config import get_settings
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.signals.delivery import DeliveryMessage, enqueue
+from socialmetrics.signals.endpoints import create_endpoint, schedule_retry
+from tests.integration.collection.conftest import onboard
+
+
+def documented_verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """The receiver's check exactly as docs/webhooks.md ("Outbound") writes it."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return any(
+        hmac.compare_digest(expected, candidate)
+        for candidate in headers["webhook-signature"].split()
+    )
+
+
+def _collect_round(now: datetime) -> None:
+    ticks.tick("collect-tick", now=now)
+    pollers.drain("collect-meta", max_batches=5, retry_after_seconds=0)
+    ticks.tick("signals-relay")
+    pollers.drain("webhook-deliveries", max_batches=5, retry_after_seconds=0)
+
+
+def test_a_revoked_token_sends_exactly_one_signed_reauth_event(sandbox: httpx.Client) -> None:
+    account = onboard(sandbox, "Facebook")
+    receiver = Receiver()
+    with serve(receiver) as running:
+        with unit_of_work() as session:
+            view, secret = create_endpoint(
+                session,
+                account.user_id,
+                running.url,
+                ["account.reauth_required"],
+                "ops",
+                get_settings(),
+            )
+        running.secret = secret.get_secret_value()
+        sandbox.post(
+            "/_sandbox/faults",
+            json={"platform": "Facebook", "account": account.remote["id"], "kind": "token_dead"},
+        )
+        _collect_round(datetime.now(UTC) + timedelta(seconds=2))
+        _collect_round(datetime.now(UTC) + timedelta(days=2))  # no second event
+        [delivery] = running.received
+        assert delivery.verified is True
+        assert documented_verify(secret.get_secret_value(), delivery.headers, delivery.body)
+        event = delivery.event
+        assert event["type"] == "account.reauth_required"
+        assert event["version"] == 1
+        assert event["tenant"] == {"user_id": account.user_id}
+        assert event["data"]["account_id"] == account.account_id
+        assert event["data"]["platform"] == "Facebook"
+        assert event["id"] == delivery.headers["webhook-id"]
+        assert not delivery.replay
+
+        # A redelivery (here: a manual retry) carries the same id: the receiver sees a replay.
+        with unit_of_work() as session:
+            delivery_id = schedule_retry(session, account.user_id, view.id, 1)
+        enqueue([DeliveryMessage(delivery_id=delivery_id, attempts=1)])
+        pollers.drain("webhook-deliveries", max_batches=5, retry_after_seconds=0)
+        assert [d.replay for d in running.received] == [False, True]
+        assert running.received[1].headers["webhook-id"] == event["id"]
