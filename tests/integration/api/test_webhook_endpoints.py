@@ -1,0 +1,106 @@
+"""/webhook-endpoints: register (secret once), list, read, delete, rotate, delivery log and
+retry, each client seeing only its own; unsafe URLs are 422 problems."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime
+
+from local.runtime.aws import Resources
+from local.runtime.receiver import serve
+from socialmetrics.aws import client as aws_client
+from socialmetrics.aws import queue_url
+from socialmetrics.config import get_settings
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.signals.delivery import QUEUE, DeliveryMessage, process, relay
+from socialmetrics.signals.events import emit
+from tests.integration.api.conftest import Person
+from tests.integration.api.gateway import Api
+
+
+def _register(api: Api, person: Person, url: str, **extra: object) -> dict[str, object]:
+    reply = api.call("POST", "/webhook-endpoints", token=person.token, body={"url": url, **extra})
+    assert reply.status == 201, reply
+    body: dict[str, object] = reply.json()
+    return body
+
+
+def test_the_secret_is_shown_once_and_endpoints_are_private(
+    api: Api, client: Person, other: Person
+) -> None:
+    created = _register(
+        api, client, "http://127.0.0.1:9/hook", event_types=["export.ready"], description="ops"
+    )
+    assert str(created["secret"]).startswith("whsec_")
+    endpoint_id = created["id"]
+    listed = api.call("GET", "/webhook-endpoints", token=client.token).json()
+    assert [e["id"] for e in listed] == [endpoint_id]
+    assert "secret" not in listed[0]
+    assert str(created["secret"]) not in json.dumps(listed)
+    one = api.call("GET", f"/webhook-endpoints/{endpoint_id}", token=client.token)
+    assert one.status == 200 and one.json()["event_types"] == ["export.ready"]
+    assert api.call("GET", f"/webhook-endpoints/{endpoint_id}", token=other.token).status == 404
+    assert api.call("GET", "/webhook-endpoints", token=other.token).json() == []
+    assert api.call("DELETE", f"/webhook-endpoints/{endpoint_id}", token=other.token).status == 404
+    assert api.call("GET", "/webhook-endpoints").status == 401
+    rotated = api.call(
+        "POST", f"/webhook-endpoints/{endpoint_id}/rotate-secret", token=client.token
+    )
+    assert rotated.status == 200
+    assert rotated.json()["secret"] != created["secret"]
+    assert api.call("DELETE", f"/webhook-endpoints/{endpoint_id}", token=client.token).status == 204
+    assert api.call("GET", f"/webhook-endpoints/{endpoint_id}", token=client.token).status == 404
+
+
+def test_unsafe_urls_and_unknown_event_types_are_422_problems(api: Api, client: Person) -> None:
+    for body in (
+        {"url": "http://10.0.0.1/hook"},
+        {"url": "http://169.254.169.254/latest/meta-data"},
+        {"url": "ftp://127.0.0.1/hook"},
+        {"url": "http://127.0.0.1:9/hook", "event_types": ["account.exploded"]},
+        {"url": "http://127.0.0.1:9/hook", "unknown": 1},
+    ):
+        reply = api.call("POST", "/webhook-endpoints", token=client.token, body=body)
+        assert reply.status == 422, (body, reply)
+        assert reply.headers["content-type"].startswith("application/problem+json")
+    assert api.call("GET", "/webhook-endpoints", token=client.token).json() == []
+
+
+def test_delivery_log_and_manual_retry(api: Api, client: Person, clean_queues: Resources) -> None:
+    with serve() as receiver:
+        receiver.status = 503
+        created = _register(api, client, receiver.url)
+        with unit_of_work() as session:
+            emit(session, client.user_id, "export.ready", {"export_id": "x1"})
+        settings = get_settings().model_copy(update={"signal_requeue_max_delay_seconds": 0})
+        now = datetime.now(UTC)
+        relay(settings, now)
+        sqs = aws_client("sqs")
+        [message] = sqs.receive_message(QueueUrl=queue_url(QUEUE))["Messages"]
+        sqs.delete_message(QueueUrl=queue_url(QUEUE), ReceiptHandle=message["ReceiptHandle"])
+        process(
+            DeliveryMessage.model_validate_json(message["Body"]), settings, now, random.Random()
+        )
+        path = f"/webhook-endpoints/{created['id']}/deliveries"
+        page = api.call("GET", path, token=client.token).json()
+        [delivery] = page["data"]
+        assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == (
+            "pending",
+            1,
+            503,
+        )
+        assert delivery["attempt_log"][0]["latency_ms"] >= 0
+        assert delivery["event_type"] == "export.ready"
+        busy = api.call("POST", f"{path}/{delivery['id']}/retry", token=client.token)
+        assert busy.status == 409  # already pending: its retry is scheduled
+        assert api.call("POST", f"{path}/999/retry", token=client.token).status == 404
+        with unit_of_work() as session:
+            from sqlalchemy import text
+
+            session.execute(text("UPDATE webhook_deliveries SET status = 'dead'"))
+        retried = api.call("POST", f"{path}/{delivery['id']}/retry", token=client.token)
+        assert retried.status == 202, retried
+        assert retried.json()["status"] == "pending"
+        [queued] = sqs.receive_message(QueueUrl=queue_url(QUEUE))["Messages"]
+        assert json.loads(queued["Body"]) == {"delivery_id": delivery["id"], "attempts": 1}
