@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 
 from functions.api import caching, health, problems
 from functions.api.routes import (
+    account_health,
     accounts,
     auth,
     consent,
@@ -70,6 +71,7 @@ def create_app() -> FastAPI:
     app.include_router(platforms.router)
     app.include_router(metrics.router)
     app.include_router(consent.router)
+    app.include_router(account_health.router)  # before accounts: /accounts/health is no id
     app.include_router(accounts.router)
     app.include_router(webhook_endpoints.router)
     return app

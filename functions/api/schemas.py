@@ -472,3 +472,54 @@ class WebhookDeliveryOut(BaseModel):
 class DeliveryPage(BaseModel):
     data: list[WebhookDeliveryOut]
     next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class AccountHealthOut(BaseModel):
+    account_id: int
+    user_id: int
+    platform: str
+    platform_user_id: str
+    status: str = Field(description="active | reauth_required | not_found | revoked")
+    status_reason: str | None
+    token_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    last_refresh_at: datetime | None
+    last_success_at: datetime | None = Field(description="Last successful collection")
+    next_due_at: datetime
+    quota: dict[str, Any] | None = Field(description="The platform's last quota snapshot")
+    paused_until: datetime | None = Field(
+        description="Collection waits for the quota reset until then (null: not paused)"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": 7,
+                    "user_id": 3,
+                    "platform": "TikTok",
+                    "platform_user_id": "tt-1234",
+                    "status": "active",
+                    "status_reason": None,
+                    "token_expires_at": "2026-11-30T18:00:00Z",
+                    "refresh_expires_at": "2027-05-29T16:00:00Z",
+                    "last_refresh_at": "2026-11-30T16:00:00Z",
+                    "last_success_at": "2026-11-30T16:00:04Z",
+                    "next_due_at": "2026-12-01T16:00:00Z",
+                    "quota": {
+                        "platform": "TikTok",
+                        "limit": 600,
+                        "remaining": 12,
+                        "used_pct": 98.0,
+                        "reset_at": "2026-11-30T16:01:00Z",
+                    },
+                    "paused_until": "2026-11-30T16:01:00Z",
+                }
+            ]
+        }
+    )
+
+
+class AccountHealthPage(BaseModel):
+    data: list[AccountHealthOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page")
