@@ -68,7 +68,8 @@ def warn_expiring_tokens(settings: Settings, now: datetime) -> dict[str, Any]:
                 fresh = session.execute(
                     text(
                         "INSERT INTO token_expiry_warnings (account_id, token_kind,"
-                        " threshold_days, expires_at) SELECT :a, :k, t, :e FROM unnest(CAST(:ts AS integer[])) t"
+                        " threshold_days, expires_at) SELECT :a, :k, t, :e"
+                        " FROM unnest(CAST(:ts AS integer[])) t"
                         " ON CONFLICT DO NOTHING RETURNING threshold_days"
                     ),
                     {"a": row.id, "k": kind, "e": expires_at, "ts": crossed},
