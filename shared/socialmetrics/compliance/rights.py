@@ -22,6 +22,7 @@ from socialmetrics.compliance.consent import consent_history
 from socialmetrics.db.models import Account, ApiKey, AuditLog, Consent, Metric, WebhookEvent
 from socialmetrics.identity.service import list_api_keys, visible_user
 from socialmetrics.metrics_query.service import MetricFilter, iso, iter_metrics, metric_json
+from socialmetrics.signals.events import emit
 
 
 def _jsonable(value: Any) -> Any:
@@ -68,6 +69,17 @@ def export_user(session: Session, actor: Actor, user_id: int) -> dict[str, Any]:
                 for a in audits
             ],
         }
+    )
+    emit(
+        session,
+        user_id,
+        "export.ready",
+        {
+            "user_id": user_id,
+            "exported_at": exported["exported_at"],
+            "requested_by": actor.user_id,
+            "path": f"/users/{user_id}/export",
+        },
     )
     return exported
 

@@ -105,3 +105,35 @@ def test_delivery_log_and_manual_retry(api: Api, client: Person, clean_queues: R
         assert retried.json()["status"] == "pending"
         [queued] = sqs.receive_message(QueueUrl=queue_url(QUEUE))["Messages"]
         assert json.loads(queued["Body"]) == {"delivery_id": delivery["id"], "attempts": 1}
+
+
+def _events(user_id: int) -> list[tuple[str, dict[str, object]]]:
+    from sqlalchemy import text
+
+    with unit_of_work() as session:
+        rows = session.execute(
+            text("SELECT type, data FROM signal_events WHERE user_id = :u ORDER BY created_at"),
+            {"u": user_id},
+        ).all()
+    return [(r.type, r.data) for r in rows]
+
+
+def test_withdrawing_consent_and_exporting_emit_events(api: Api, client: Person) -> None:
+    def consent(given: bool) -> None:
+        reply = api.call(
+            "POST",
+            "/consent/",
+            token=client.token,
+            body={"user_id": client.user_id, "consent_given": given},
+        )
+        assert reply.status == 201, reply
+
+    consent(True)
+    consent(False)
+    consent(False)  # already withdrawn: no second event
+    export = api.call("GET", f"/users/{client.user_id}/export", token=client.token)
+    assert export.status == 200
+    events = _events(client.user_id)
+    assert [t for t, _ in events] == ["consent.withdrawn", "export.ready"]
+    assert events[0][1]["purpose"] == "metrics_collection"
+    assert events[1][1]["path"] == f"/users/{client.user_id}/export"
