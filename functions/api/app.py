@@ -16,6 +16,7 @@ from functions.api.routes import (
     metrics,
     platforms,
     tokens,
+    usage,
     users,
     webhook_endpoints,
 )
@@ -74,4 +75,5 @@ def create_app() -> FastAPI:
     app.include_router(account_health.router)  # before accounts: /accounts/health is no id
     app.include_router(accounts.router)
     app.include_router(webhook_endpoints.router)
+    app.include_router(usage.router)
     return app

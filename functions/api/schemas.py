@@ -523,3 +523,45 @@ class AccountHealthOut(BaseModel):
 class AccountHealthPage(BaseModel):
     data: list[AccountHealthOut]
     next_after: int | None = Field(description="Pass as `after` for the next page")
+
+
+class UsageOut(BaseModel):
+    user_id: int
+    platform: str
+    day: str = Field(description="UTC day (YYYY-MM-DD)")
+    calls: int = Field(description="Platform API requests made for this tenant")
+    post_reads: int = Field(description="X: posts read, each billed once per UTC day")
+    user_reads: int = Field(description="X: users read, each billed once per UTC day")
+    estimated_cost_usd: str = Field(description="From the configured X price table")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": 3,
+                    "platform": "X",
+                    "day": "2026-11-30",
+                    "calls": 4,
+                    "post_reads": 25,
+                    "user_reads": 1,
+                    "estimated_cost_usd": "0.1350",
+                }
+            ]
+        }
+    )
+
+
+class UsageReport(BaseModel):
+    data: list[UsageOut]
+    x_monthly_budget_usd: str | None = Field(description="The caller's budget (clients only)")
+
+
+class BudgetIn(Strict):
+    user_id: Id
+    x_monthly_budget_usd: Annotated[float, Field(ge=0, le=1_000_000)] | None
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"user_id": 3, "x_monthly_budget_usd": 50.0}]},
+    )

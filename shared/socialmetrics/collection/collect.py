@@ -49,6 +49,7 @@ from socialmetrics.providers.types import (
 )
 from socialmetrics.security.envelope import EnvelopeError
 from socialmetrics.signals.producers import account_event
+from socialmetrics.usage.service import record_collection, x_budget_paused
 
 ACTOR = "collector"
 
@@ -159,6 +160,19 @@ def paused_until(
         return None
     reset_at = reset_at if reset_at.tzinfo else reset_at.replace(tzinfo=UTC)
     return reset_at if reset_at > now else None
+
+
+def _over_budget(snapshot: _Snapshot, now: datetime, settings: Settings) -> bool:
+    """X only: the tenant's monthly budget is (nearly) spent; the account waits for the next
+    month (the scheduler gets it back then)."""
+    if snapshot.platform is not Platform.X:
+        return False
+    with unit_of_work() as session:
+        paused = x_budget_paused(session, snapshot.owner.user_id, now, settings)
+    if paused:
+        month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        defer(snapshot.owner.account_id, (month + timedelta(days=32)).replace(day=1))
+    return paused
 
 
 def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:
@@ -284,6 +298,14 @@ def _store(
                 "id": request.account_id,
             },
         )
+        record_collection(
+            session,
+            snapshot.owner.user_id,
+            snapshot.platform.value,
+            result.calls,
+            result.points,
+            started_at,
+        )
         _record_run(
             session,
             request,
@@ -368,6 +390,12 @@ def collect_account(
             request.account_id,
             retry_at=pause,
             detail="paused: the last collection left the platform quota nearly used",
+        )
+        _finish(request, started_at, outcome)
+        return outcome
+    if _over_budget(snapshot, started_at, settings):
+        outcome = CollectOutcome(
+            Outcome.SKIPPED, request.account_id, detail="paused: the X monthly budget is spent"
         )
         _finish(request, started_at, outcome)
         return outcome

@@ -376,7 +376,8 @@ class UsageDaily(Base):
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     calls: Mapped[int] = mapped_column(Integer, server_default="0")
-    billed_reads: Mapped[int] = mapped_column(Integer, server_default="0")
+    post_reads: Mapped[int] = mapped_column(Integer, server_default="0")  # X: billed, deduped
+    user_reads: Mapped[int] = mapped_column(Integer, server_default="0")  # X: billed, deduped
 
 
 class UsageBilledObject(Base):

@@ -77,3 +77,64 @@ def test_a_revoked_token_sends_exactly_one_signed_reauth_event(sandbox: httpx.Cl
         pollers.drain("webhook-deliveries", max_batches=5, retry_after_seconds=0)
         assert [d.replay for d in running.received] == [False, True]
         assert running.received[1].headers["webhook-id"] == event["id"]
+
+
+def _x_requests(sandbox: httpx.Client, remote_id: str) -> int:
+    state = sandbox.get("/_sandbox/state").json()
+    return sum(1 for r in state["requests"] if r["platform"] == "X" and r["account"] == remote_id)
+
+
+def test_the_x_budget_pauses_collection_before_it_is_exceeded(sandbox: httpx.Client) -> None:
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from socialmetrics.usage.service import month_cost, set_x_budget
+
+    account = onboard(sandbox, "X")
+    settings = get_settings()
+    start = datetime.now(UTC) + timedelta(seconds=2)
+    ticks.tick("collect-tick", now=start)
+    assert pollers.drain("collect-x", max_batches=5, retry_after_seconds=0).succeeded == 1
+    calls_first_run = _x_requests(sandbox, account.remote["id"])
+    assert calls_first_run > 0
+    with unit_of_work() as session:
+        spent = month_cost(session, account.user_id, datetime.now(UTC), settings)
+        usage = session.execute(
+            text("SELECT calls, post_reads, user_reads FROM usage_daily WHERE user_id = :u"),
+            {"u": account.user_id},
+        ).one()
+        # The next run would pass the pause threshold: the budget is 3 % above the spend.
+        budget = (spent / Decimal("0.97")).quantize(Decimal("0.0001"))
+        set_x_budget(session, account.user_id, budget)
+    assert usage.calls == calls_first_run  # counted where requests are made: same number
+    assert (usage.user_reads, usage.post_reads) == (1, 6)
+    assert spent == Decimal(str(settings.x_price_user_read_usd)) + 6 * Decimal(
+        str(settings.x_price_post_read_usd)
+    )
+    for days in (2, 40):  # two more due runs: both paused without a single X request
+        ticks.tick("collect-tick", now=start + timedelta(days=days))
+        pollers.drain("collect-x", max_batches=5, retry_after_seconds=0)
+    assert _x_requests(sandbox, account.remote["id"]) == calls_first_run
+    with unit_of_work() as session:
+        assert month_cost(session, account.user_id, datetime.now(UTC), settings) < budget
+        paused = (
+            session.execute(
+                text("SELECT data FROM signal_events WHERE type = 'usage.budget_paused'")
+            )
+            .scalars()
+            .all()
+        )
+        outcomes = (
+            session.execute(
+                text("SELECT outcome FROM collection_runs WHERE account_id = :a ORDER BY id"),
+                {"a": account.account_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert len(paused) == 1  # one event per month, not one per run
+    assert paused[0]["budget_usd"] == str(budget)
+    assert outcomes[0] == "collected"
+    assert outcomes[1:]
+    assert set(outcomes[1:]) == {"skipped"}

@@ -92,7 +92,8 @@ CREATE TABLE usage_daily (
     platform VARCHAR(16) NOT NULL,
     day DATE NOT NULL,
     calls INTEGER NOT NULL DEFAULT 0,
-    billed_reads INTEGER NOT NULL DEFAULT 0,
+    post_reads INTEGER NOT NULL DEFAULT 0,
+    user_reads INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, platform, day)
 );
 
