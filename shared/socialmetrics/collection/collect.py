@@ -48,6 +48,7 @@ from socialmetrics.providers.types import (
     TokenGrant,
 )
 from socialmetrics.security.envelope import EnvelopeError
+from socialmetrics.signals.events import emit
 from socialmetrics.signals.producers import account_event
 from socialmetrics.usage.service import record_collection, x_budget_paused
 
@@ -306,6 +307,20 @@ def _store(
             result.points,
             started_at,
         )
+        emit(
+            session,
+            snapshot.owner.user_id,
+            "collection.completed",
+            {
+                "account_id": request.account_id,
+                "platform": snapshot.platform.value,
+                "job_id": request.job_id,
+                "points_written": written,
+                "points_seen": len(result.points),
+                "unavailable": result.unavailable,
+                "calls": result.calls,
+            },
+        )
         _record_run(
             session,
             request,
@@ -411,6 +426,8 @@ def collect_account(
         outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
     except (errors.PermissionDenied, errors.MetricUnavailable) as exc:
         outcome = CollectOutcome(Outcome.PERMISSION_DENIED, request.account_id, detail=str(exc))
+        with unit_of_work() as session:
+            account_event(session, request.account_id, "collection.part_failed", str(exc))
     except errors.NotFound as exc:
         _mark(request.account_id, "reauth_required", f"not found: {exc}", "account.not_found")
         outcome = CollectOutcome(Outcome.NOT_FOUND, request.account_id, detail=str(exc))

@@ -109,6 +109,9 @@ def test_the_x_budget_pauses_collection_before_it_is_exceeded(sandbox: httpx.Cli
         set_x_budget(session, account.user_id, budget)
     assert usage.calls == calls_first_run  # counted where requests are made: same number
     assert (usage.user_reads, usage.post_reads) == (1, 6)
+    [completed] = _events("collection.completed")
+    assert completed["account_id"] == account.account_id
+    assert completed["calls"] == calls_first_run
     assert spent == Decimal(str(settings.x_price_user_read_usd)) + 6 * Decimal(
         str(settings.x_price_post_read_usd)
     )
@@ -138,3 +141,29 @@ def test_the_x_budget_pauses_collection_before_it_is_exceeded(sandbox: httpx.Cli
     assert outcomes[0] == "collected"
     assert outcomes[1:]
     assert set(outcomes[1:]) == {"skipped"}
+
+
+def _events(type_: str) -> list[dict[str, object]]:
+    from sqlalchemy import text
+
+    with unit_of_work() as session:
+        return list(
+            session.execute(
+                text("SELECT data FROM signal_events WHERE type = :t ORDER BY created_at"),
+                {"t": type_},
+            ).scalars()
+        )
+
+
+def test_a_refused_collection_emits_part_failed(sandbox: httpx.Client) -> None:
+    account = onboard(sandbox, "X")
+    sandbox.post(
+        "/_sandbox/faults",
+        json={"platform": "X", "account": account.remote["id"], "kind": "forbidden"},
+    )
+    ticks.tick("collect-tick", now=datetime.now(UTC) + timedelta(seconds=2))
+    pollers.drain("collect-x", max_batches=5, retry_after_seconds=0)
+    [failed] = _events("collection.part_failed")
+    assert failed["account_id"] == account.account_id
+    assert failed["status"] == "active"
+    assert _events("collection.completed") == []
