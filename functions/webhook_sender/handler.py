@@ -22,24 +22,29 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.config import get_settings
 from socialmetrics.logging import logger
 from socialmetrics.observability import metrics
 from socialmetrics.queueing import dead_letter
-from socialmetrics.signals.delivery import DeliveryMessage, process, relay
+from socialmetrics.signals.delivery import DeliveryMessage, post_worst_seconds, process, relay
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 jitter = random.SystemRandom()
 
 
-def record_handler(record: SQSRecord) -> str:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
     logger.append_keys(message_id=record.message_id)
+    # Not enough time left for one more delivery: back to the queue now, not at the timeout.
+    settings = get_settings()
+    needed = record_seconds(settings, aws=True, database=True) + post_worst_seconds(settings)
+    ensure_time_left(lambda_context, needed)
     try:
         message = DeliveryMessage.model_validate_json(record.body)
     except ValidationError as exc:
         dead_letter(record.event_source_arn, record.body, f"invalid message: {exc.error_count()}")
         return "dead-lettered"
-    result = process(message, get_settings(), datetime.now(UTC), jitter)
+    result = process(message, settings, datetime.now(UTC), jitter)
     metrics.add_metric(name=f"Delivery_{result.value}", unit="Count", value=1)
     return result.value
 

@@ -146,6 +146,11 @@ def relay(settings: Settings, now: datetime, limit: int = 100) -> RelayReport:
     return RelayReport(events=len(rows), deliveries=len(fresh), requeued=len(stale))
 
 
+def post_worst_seconds(settings: Settings) -> float:
+    """The longest one POST may take: connect, send, and the reply cut at this bound."""
+    return 3 * settings.signal_delivery_timeout_seconds
+
+
 def post(
     url: str,
     body: bytes,
@@ -177,11 +182,11 @@ def post(
                 extensions=extensions,
             ) as response,
         ):
-            read = 0
+            read, deadline = 0, begun + post_worst_seconds(settings)
             for chunk in response.iter_raw():
                 read += len(chunk)
-                if read >= settings.signal_response_max_bytes:
-                    break
+                if read >= settings.signal_response_max_bytes or time.perf_counter() > deadline:
+                    break  # enough: a reply is judged by its status, never by a drip-fed body
             status = response.status_code
     except httpx.HTTPError as exc:
         latency = round((time.perf_counter() - begun) * 1000)
