@@ -24,8 +24,8 @@ from pydantic import ValidationError
 
 from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.config import get_settings
-from socialmetrics.logging import logger
-from socialmetrics.observability import metrics
+from socialmetrics.logging import bind_correlation_id, logger
+from socialmetrics.observability import capture_lambda_handler, metrics
 from socialmetrics.queueing import dead_letter
 from socialmetrics.signals.delivery import DeliveryMessage, post_worst_seconds, process, relay
 
@@ -34,6 +34,7 @@ jitter = random.SystemRandom()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    bind_correlation_id(record.message_id)
     logger.append_keys(message_id=record.message_id)
     # Not enough time left for one more delivery: back to the queue now, not at the timeout.
     settings = get_settings()
@@ -51,8 +52,10 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
+@capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | Any:
     if "Records" not in event:  # the signals-relay schedule
+        bind_correlation_id(event.get("id"))
         report = relay(get_settings(), datetime.now(UTC))
         logger.info(
             "outbox relayed", extra={"events": report.events, "deliveries": report.deliveries}
