@@ -137,3 +137,21 @@ def test_withdrawing_consent_and_exporting_emit_events(api: Api, client: Person)
     assert [t for t, _ in events] == ["consent.withdrawn", "export.ready"]
     assert events[0][1]["purpose"] == "metrics_collection"
     assert events[1][1]["path"] == f"/users/{client.user_id}/export"
+
+
+def test_erasure_removes_endpoints_events_and_usage(api: Api, client: Person) -> None:
+    from sqlalchemy import text
+
+    _register(api, client, "http://127.0.0.1:9/hook")
+    with unit_of_work() as session:
+        emit(session, client.user_id, "export.ready", {"export_id": "x1"})
+    assert api.call("DELETE", f"/users/{client.user_id}", token=client.token).status == 204
+    with unit_of_work() as session:
+        left = session.execute(
+            text(
+                "SELECT (SELECT count(*) FROM webhook_endpoints WHERE user_id = :u)"
+                " + (SELECT count(*) FROM signal_events WHERE user_id = :u)"
+            ),
+            {"u": client.user_id},
+        ).scalar_one()
+    assert left == 0
