@@ -29,6 +29,7 @@ from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import Account
 from socialmetrics.providers.rate_limits import UsageSnapshot
 from socialmetrics.providers.types import Credentials, PartOutcome, RotateCallback, TokenGrant
+from socialmetrics.signals.producers import account_event
 
 Refresh = Callable[[Credentials, RotateCallback | None], Awaitable[TokenGrant]]
 
@@ -96,15 +97,18 @@ def record_run(
 
 
 def mark_reauth_required(session: Session, account_id: int, reason: str) -> bool:
-    """``active`` → ``reauth_required``; ``False`` when the account was not active."""
-    result = session.execute(
+    """``active`` → ``reauth_required``, emitting ``account.reauth_required`` in the same
+    transaction; ``False`` (and no event) when the account was not active."""
+    changed = session.execute(
         text(
             "UPDATE accounts SET status = 'reauth_required', status_reason = :r,"
-            " updated_at = now() WHERE id = :id AND status = 'active'"
+            " updated_at = now() WHERE id = :id AND status = 'active' RETURNING id"
         ),
         {"r": _reason(reason), "id": account_id},
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).one_or_none()
+    if changed is not None:
+        account_event(session, account_id, "account.reauth_required", reason)
+    return changed is not None
 
 
 def record_not_found(session: Session, account_id: int, reason: str, strikes: int) -> bool:
@@ -120,7 +124,10 @@ def record_not_found(session: Session, account_id: int, reason: str, strikes: in
         ),
         {"n": strikes, "r": _reason(reason), "id": account_id},
     ).one_or_none()
-    return row is not None and row.status == "not_found"
+    gone = row is not None and row.status == "not_found"
+    if gone:  # the strike that crossed the threshold: emitted once
+        account_event(session, account_id, "account.not_found", reason)
+    return gone
 
 
 def defer(account_id: int, until: datetime) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -43,6 +43,9 @@ from socialmetrics.providers import errors
 from socialmetrics.providers.registry import client_for
 from socialmetrics.providers.types import AccountRef, CollectResult, PartOutcome
 from socialmetrics.security.envelope import EnvelopeError
+from socialmetrics.signals.events import emit
+from socialmetrics.signals.producers import account_event
+from socialmetrics.usage.service import record_collection, x_budget_paused
 
 ACTOR = "collector"
 
@@ -135,6 +138,19 @@ def run_outcome(parts: list[PartOutcome]) -> str:
     return "deferred" if troubled == {"deferred"} else "failed"
 
 
+def _over_budget(snapshot: _Snapshot, now: datetime, settings: Settings) -> bool:
+    """X only: the tenant's monthly budget is (nearly) spent; the account waits for the next
+    month (the scheduler gets it back then)."""
+    if snapshot.platform is not Platform.X:
+        return False
+    with unit_of_work() as session:
+        paused = x_budget_paused(session, snapshot.owner.user_id, now, settings)
+    if paused:
+        month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        lifecycle.defer(snapshot.owner.account_id, (month + timedelta(days=32)).replace(day=1))
+    return paused
+
+
 def _record_run(
     session: Any,
     request: CollectRequest,
@@ -194,6 +210,30 @@ def _store(
             lifecycle.record_not_found(
                 session, request.account_id, str(result.fatal), settings.account_not_found_strikes
             )
+        record_collection(
+            session,
+            snapshot.owner.user_id,
+            snapshot.platform.value,
+            result.calls,
+            result.points,
+            started_at,
+        )
+        emit(
+            session,
+            snapshot.owner.user_id,
+            "collection.completed",
+            {
+                "account_id": request.account_id,
+                "platform": snapshot.platform.value,
+                "job_id": request.job_id,
+                "points_written": written,
+                "points_seen": len(result.points),
+                "unavailable": result.unavailable,
+                "calls": result.calls,
+                "outcome": outcome,
+                "parts": [p.as_json() for p in result.parts],
+            },
+        )
         _record_run(
             session,
             request,
@@ -302,6 +342,12 @@ def collect_account(
         )
         _finish(request, started_at, outcome)
         return outcome
+    if _over_budget(snapshot, started_at, settings):
+        outcome = CollectOutcome(
+            Outcome.SKIPPED, request.account_id, detail="paused: the X monthly budget is spent"
+        )
+        _finish(request, started_at, outcome)
+        return outcome
     begun = time.perf_counter()
     try:
         result, refreshed = asyncio.run(_collect(request, snapshot, settings, transport))
@@ -318,6 +364,8 @@ def collect_account(
         outcome = _not_collected(request, Outcome.NOT_FOUND, "failed", str(exc))
     except (errors.PermissionDenied, errors.MetricUnavailable) as exc:
         outcome = _not_collected(request, Outcome.PERMISSION_DENIED, "failed", str(exc))
+        with unit_of_work() as session:
+            account_event(session, request.account_id, "collection.part_failed", str(exc))
     except errors.Transient:
         raise
     except errors.ProviderError as exc:
