@@ -397,6 +397,27 @@ class AccountOut(BaseModel):
     next_collect_at: datetime
     backfill: BackfillOut
     last_run: RunOut | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
+                }
+            ]
+        }
+    )
 
 
 # --- outbound webhooks (signals) -------------------------------------------------------------

@@ -344,7 +344,10 @@ def collect_account(
         return outcome
     if _over_budget(snapshot, started_at, settings):
         outcome = CollectOutcome(
-            Outcome.SKIPPED, request.account_id, detail="paused: the X monthly budget is spent"
+            Outcome.SKIPPED,
+            request.account_id,
+            detail="paused: the X monthly budget is spent",
+            run_outcome="skipped",
         )
         _finish(request, started_at, outcome)
         return outcome
