@@ -35,8 +35,8 @@ from local.runtime import postgres  # noqa: E402
 from tests.support import reset_process_state  # noqa: E402
 
 TABLES = (
-    "metrics, message_statuses, webhook_events, collection_runs, consents, audit_log, "
-    "api_keys, accounts, login_failures, users"
+    "metrics, message_statuses, webhook_events, webhook_rejections, collection_runs, consents, "
+    "audit_log, api_keys, accounts, login_failures, users"
 )
 
 

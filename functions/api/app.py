@@ -8,7 +8,16 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from functions.api import caching, health, problems
-from functions.api.routes import accounts, auth, consent, metrics, platforms, tokens, users
+from functions.api.routes import (
+    accounts,
+    auth,
+    consent,
+    metrics,
+    platforms,
+    rejections,
+    tokens,
+    users,
+)
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
 from socialmetrics.logging import bind_correlation_id
@@ -62,4 +71,5 @@ def create_app() -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(consent.router)
     app.include_router(accounts.router)
+    app.include_router(rejections.router)
     return app

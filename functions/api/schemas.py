@@ -323,3 +323,25 @@ class ConsentOut(BaseModel):
     policy_version: str
     recorded_at: datetime
     recorded_by: int | None
+
+
+# --- webhook rejections --------------------------------------------------------------------------
+
+
+class WebhookRejectionOut(BaseModel):
+    """A webhook entry ingest refused (ids and the reason only, never the entry's content)."""
+
+    rejection_id: int
+    provider: Literal["meta", "x", "tiktok"]
+    platform: str | None
+    entry_index: int = Field(description="The entry's position in its delivery (from 0)")
+    entry_id: str | None = Field(description="The platform's id for the entry, if it had one")
+    entry_digest: str = Field(description="SHA-256 of the entry's JSON")
+    reason: str = Field(
+        description="id_too_long, time_out_of_range, value_out_of_range, too_old, "
+        "in_the_future, unparseable or refused_by_database"
+    )
+    detail: str
+    request_id: str | None
+    received_at: datetime
+    rejected_at: datetime
