@@ -17,6 +17,7 @@ from sqlalchemy import text
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.points import MetricPoint
+from tests.factories import without_platform
 from tests.integration.api.conftest import Person, make_person
 from tests.integration.api.gateway import Api, Reply
 
@@ -63,24 +64,26 @@ def _admin_routes(spare_platform: int) -> list[tuple[str, str, dict[str, object]
     return [
         ("GET", "/users/", {}),
         ("POST", "/users", {"body": {"name": "Dora", "email": "dora@example.com"}}),
-        ("POST", "/platforms/", {"body": {"name": "Threads", "family": "meta"}}),
-        ("PUT", f"/platforms/{spare_platform}", {"body": {"name": "Spare 2", "api_key": "k"}}),
+        ("POST", "/platforms/", {"body": {"name": "tiktok", "family": "tiktok"}}),
+        ("PUT", f"/platforms/{spare_platform}", {"body": {"api_key": "k"}}),
         ("DELETE", f"/platforms/{spare_platform}/", {}),
     ]
 
 
 @pytest.fixture
 def spare_platform(api: Api) -> Iterator[int]:
-    """A platform the test may rename and delete; extra platforms are removed afterwards."""
-    with unit_of_work() as session:
-        platform_id = int(
-            session.execute(
-                text("INSERT INTO platforms (name, family) VALUES ('Spare', 'meta') RETURNING id")
-            ).scalar_one()
-        )
-    yield platform_id
-    with unit_of_work() as session:
-        session.execute(text("DELETE FROM platforms WHERE id > 5"))
+    """A platform row the test may change and delete, and TikTok's seeded row removed so an
+    admin can add it back; the seed is restored afterwards."""
+    with without_platform("TikTok"):
+        with unit_of_work() as session:
+            platform_id = int(
+                session.execute(
+                    text(
+                        "INSERT INTO platforms (name, family) VALUES ('Spare', 'meta') RETURNING id"
+                    )
+                ).scalar_one()
+            )
+        yield platform_id
 
 
 def _ok(reply: Reply) -> bool:

@@ -498,7 +498,8 @@ def test_each_entry_is_checked_on_its_own() -> None:
         "time_out_of_range",
         None,
     ]
-    assert entries[0].entry_id is not None and len(entries[0].entry_id) == 255
+    assert entries[0].entry_id is not None
+    assert len(entries[0].entry_id) == 255
     assert len({e.digest for e in entries}) == 3
 
 
@@ -545,4 +546,5 @@ def test_x_items_and_tiktok_deliveries_are_entries_too() -> None:
     ]
     tiktok = {"event": "authorization.removed", "user_openid": "O" * 300, "create_time": 1}
     (entry,) = parse_entries(_delivery("tiktok", tiktok))
-    assert entry.rejected is not None and entry.rejected.reason == "id_too_long"
+    assert entry.rejected is not None
+    assert entry.rejected.reason == "id_too_long"
