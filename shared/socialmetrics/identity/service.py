@@ -138,6 +138,10 @@ def update_user(
             raise ValueError(f"role must be one of {ROLES}")
         user.role = role
     if email is not None and email.lower() != user.email.lower():
+        # Only admins change addresses: a client's answer must not tell whether another user
+        # holds the address (admins list every user anyway, so their 409 reveals nothing).
+        if not actor.is_admin:
+            raise Forbidden("Only an admin can change an email address.")
         if _email_taken(session, email, except_id=user.id):
             raise Conflict("A user with this email already exists.")
         user.email = email

@@ -41,12 +41,12 @@ def _seed_user_data(api: Api, person: Person, platform_user_id: str, metric: str
     return account.account_id
 
 
-def _user_routes(uid: int, account_id: int) -> list[tuple[str, str, dict[str, object]]]:
+def _user_routes(uid: int, account_id: int, email: str) -> list[tuple[str, str, dict[str, object]]]:
     reg = {"platform_user_id": f"new-{uid}", "access_token": "act.y2", "platform_id": 2}
     return [
         ("GET", f"/users/{uid}", {}),
         ("PATCH", f"/users/{uid}", {"body": {"name": "Renamed"}}),
-        ("PUT", f"/users/{uid}/", {"body": {"name": "Renamed", "email": f"r-{uid}@example.com"}}),
+        ("PUT", f"/users/{uid}/", {"body": {"name": "Renamed", "email": email}}),
         ("GET", f"/users/{uid}/tokens/", {}),
         ("GET", f"/users/{uid}/tokens", {}),
         ("GET", f"/users/{uid}/export", {}),
@@ -103,6 +103,7 @@ def test_every_route_answers_each_caller_as_expected(
     _seed_user_data(api, bruno, "bruno-acct", "bruno_metric")
     carla_account = _seed_user_data(api, carla, "foreign-acct-777", "foreign_metric")
     caller = {"anonymous": None, "client": ana, "other": bruno, "admin": admin}[who]
+    who_name = {"client": "ana", "other": "bruno"}
     token = caller.token if caller else None
 
     for method, path, options in _admin_routes(spare_platform):
@@ -126,9 +127,10 @@ def test_every_route_answers_each_caller_as_expected(
             own_account = session.execute(
                 text("SELECT id FROM accounts WHERE user_id = :u"), {"u": caller.user_id}
             ).scalar()
-        routes = _user_routes(caller.user_id, own_account or 999)
+        email = "admin@example.com" if who == "admin" else f"{who_name[who]}@example.com"
+        routes = _user_routes(caller.user_id, own_account or 999, email)
     else:
-        routes = _user_routes(carla.user_id, carla_account)
+        routes = _user_routes(carla.user_id, carla_account, "carla-foreign@example.com")
 
     for method, path, options in routes:
         reply = api.call(method, path, token=token, **options)
