@@ -38,6 +38,30 @@ def test_a_wrong_method_is_405_with_allow_before_authentication(
     assert (problem["status"], problem["instance"]) == (405, path)
 
 
+def test_every_documented_path_answers_other_methods_with_405_and_its_allow() -> None:
+    """Every path of the OpenAPI document, with each method it does not declare."""
+    import re
+
+    from mangum import Mangum
+
+    from functions.api.app import create_app
+    from tests.integration.api.gateway import invoke, make_event
+
+    app = create_app()
+    handler = Mangum(app, lifespan="off")
+    checked = 0
+    for path, operations in app.openapi()["paths"].items():
+        allowed = {method.upper() for method in operations}
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed):
+            reply = invoke(handler, make_event(method, concrete))
+            assert reply.status == 405, (method, path, reply)
+            assert reply.headers["allow"] == ", ".join(sorted(allowed)), (method, path)
+            assert reply.headers["content-type"] == "application/problem+json"
+            checked += 1
+    assert checked > 40
+
+
 def test_an_unknown_path_is_still_404(api: Api) -> None:
     reply = api.call("PUT", "/nowhere")
     assert reply.status == 404
