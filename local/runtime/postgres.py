@@ -205,7 +205,9 @@ def ensure_database(server_url: URL, name: str) -> URL:
 def drop_database(server_url: URL, name: str) -> None:
     import pg8000.native
 
-    conn = connect(server_url)
+    # Dropping a database removes every partition's files: on a busy machine that takes more
+    # than the default 5 s, so this administrative statement gets a longer (still bounded) wait.
+    conn = connect(server_url, timeout=60.0)
     try:
         conn.run(f"DROP DATABASE IF EXISTS {pg8000.native.identifier(name)} WITH (FORCE)")
     finally:

@@ -1,7 +1,7 @@
 """hardening: webhook entries rejected at ingest, and a backoff counter for login throttling
 
 Revision ID: hardening
-Revises: 0001
+Revises: metric_series
 Create Date: 2026-11-30 15:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "hardening"
-down_revision: str | None = "0001"
+down_revision: str | None = "metric_series"  # chained after 0002_metric_series
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
