@@ -246,6 +246,10 @@ def test_a_platform_without_a_provider_is_refused_never_a_500(api: Api) -> None:
     assert renamed.status == 422, renamed
     wrong_family = api.call("PUT", "/platforms/3", token=admin.token, body={"family": "x"})
     assert wrong_family.status == 422, wrong_family
+    with without_platform("TikTok"):  # renaming a platform in use to another provider: 409
+        _account(admin.user_id, platform_id=3)
+        moved = api.call("PUT", "/platforms/3", token=admin.token, body={"name": "TikTok"})
+        assert moved.status == 409, moved
     # A row that predates the rule (written straight to the table) cannot take tokens: 422.
     with unit_of_work() as session:
         legacy = session.execute(
