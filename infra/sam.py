@@ -193,6 +193,16 @@ def _keys_and_database() -> Template:
                 },
             },
         },
+        "AdminKeySecret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": definition.ADMIN_KEY_SECRET_NAME,
+                "Description": (
+                    "first admin API key, written by the migrate function (admin_create)"
+                ),
+                "SecretString": definition.ADMIN_KEY_PLACEHOLDER,
+            },
+        },
         "DatabaseSecret": {
             "Type": "AWS::SecretsManager::Secret",
             "Properties": {
@@ -401,6 +411,17 @@ def _role(spec: definition.Function) -> dict[str, Any]:
         )
     if spec.reads_app_secret:
         statements.append(_statement(["secretsmanager:GetSecretValue"], [ref("AppSecret")]))
+    if spec.writes_admin_key:
+        statements.append(
+            _statement(
+                [
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:DescribeSecret",
+                ],
+                [ref("AdminKeySecret")],
+            )
+        )
     properties: dict[str, Any] = {
         "Description": f"{spec.name}: only what its definition grants",
         "AssumeRolePolicyDocument": _assume("lambda.amazonaws.com"),
@@ -563,6 +584,10 @@ def template() -> Template:
                 "Value": ref(definition.function(definition.MIGRATE_FUNCTION).logical_id),
             },
             "AppSecretArn": {"Value": ref("AppSecret")},
+            "AdminKeySecretArn": {
+                "Description": "the first admin's API key (after invoking migrate admin_create)",
+                "Value": ref("AdminKeySecret"),
+            },
             "AlarmTopicArn": {"Value": ref("AlarmTopic")},
         },
     }

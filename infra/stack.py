@@ -87,6 +87,7 @@ class SocialMetricsStack(cdk.Stack):
         self._migrate_on_deploy(migrations_hash)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
         cdk.CfnOutput(self, "AppSecretArn", value=self.app_secret.secret_arn)
+        cdk.CfnOutput(self, "AdminKeySecretArn", value=self.admin_key_secret.secret_arn)
         cdk.CfnOutput(self, "MigrateFunctionName", value=self.functions["migrate"].function_name)
 
     # --- network, keys, database -------------------------------------------------------------
@@ -144,6 +145,16 @@ class SocialMetricsStack(cdk.Stack):
                 generate_string_key="jwt_signing_key",
                 exclude_punctuation=True,
                 password_length=64,
+            ),
+        )
+
+        self.admin_key_secret = secretsmanager.Secret(
+            self,
+            "AdminKeySecret",
+            secret_name=definition.ADMIN_KEY_SECRET_NAME,
+            description="first admin API key, written by the migrate function (admin_create)",
+            secret_string_value=cdk.SecretValue.unsafe_plain_text(
+                definition.ADMIN_KEY_PLACEHOLDER  # not a secret: a placeholder
             ),
         )
 
@@ -277,6 +288,17 @@ class SocialMetricsStack(cdk.Stack):
                 iam.PolicyStatement(
                     actions=["secretsmanager:GetSecretValue"],
                     resources=[self.app_secret.secret_arn],
+                )
+            )
+        if spec.writes_admin_key:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "secretsmanager:GetSecretValue",
+                        "secretsmanager:PutSecretValue",
+                        "secretsmanager:DescribeSecret",
+                    ],
+                    resources=[self.admin_key_secret.secret_arn],
                 )
             )
         return role

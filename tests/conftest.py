@@ -23,6 +23,7 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",  # moto accepts any credentials
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "socialmetrics-test",
         "POWERTOOLS_METRICS_NAMESPACE": "socialmetrics-test",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
@@ -32,7 +33,7 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
 
 from local.runtime import aws as local_aws  # noqa: E402
 from local.runtime import postgres  # noqa: E402
-from tests.support import reset_process_state  # noqa: E402
+from tests.support import HungServer, reset_process_state  # noqa: E402
 
 TABLES = (
     "metrics, message_statuses, webhook_events, webhook_rejections, collection_runs, consents, "
@@ -107,3 +108,14 @@ def lambda_context() -> object:
     from tests.support import FakeLambdaContext
 
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def hung_endpoint() -> Iterator[HungServer]:
+    """A loopback server that accepts connections and never answers (see ``HungServer``).
+
+    Clients built against it are forgotten afterwards, so later tests talk to the real
+    endpoints again."""
+    with HungServer() as server:
+        yield server
+    reset_process_state()

@@ -19,16 +19,21 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialmetrics.budgets import ensure_time_left, record_seconds
+from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.logging import bind_correlation_id, logger
+from socialmetrics.observability import capture_lambda_handler
 from socialmetrics.webhooks.apply import ingest_delivery
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     bind_correlation_id(record.message_id)
+    # Not enough time left for one more delivery: back to the queue now, not at the timeout.
+    ensure_time_left(lambda_context, record_seconds(get_settings(), database=True))
     try:
         delivery = Delivery.from_message(record.body)
         with unit_of_work() as session:
@@ -43,7 +48,9 @@ def record_handler(record: SQSRecord) -> None:
         raise
 
 
-def handler(event: dict[str, Any], context: LambdaContext | None) -> PartialItemFailureResponse:
+@logger.inject_lambda_context(clear_state=True)
+@capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

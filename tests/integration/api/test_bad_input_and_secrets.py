@@ -355,7 +355,7 @@ def test_a_revoked_key_ends_its_tokens_at_the_next_request(api: Api) -> None:
 def test_jwt_signing_key_comes_from_secrets_manager(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from socialmetrics import aws
+    from socialmetrics import aws, secrets
     from socialmetrics.config import get_settings
 
     sm = aws.client("secretsmanager")
@@ -365,7 +365,7 @@ def test_jwt_signing_key_comes_from_secrets_manager(
     )
     monkeypatch.setenv("SECRETS_SOURCE", "secretsmanager")
     get_settings.cache_clear()
-    aws.app_secret.cache_clear()
+    secrets.reset_cache()
     try:
         client = make_person(api, "Ana")
         import jwt as pyjwt
@@ -381,7 +381,7 @@ def test_jwt_signing_key_comes_from_secrets_manager(
     finally:
         monkeypatch.setenv("SECRETS_SOURCE", "env")
         get_settings.cache_clear()
-        aws.app_secret.cache_clear()
+        secrets.reset_cache()
 
 
 def test_wrong_tokens_are_401_through_the_handler(api: Api, client: Person) -> None:

@@ -16,6 +16,7 @@ from functions.webhook_meta.handler import handler as meta
 from socialmetrics.db.engine import unit_of_work
 from tests.integration.webhooks.conftest import SECRETS
 from tests.integration.webhooks.test_ingest import (
+    CONTEXT,
     NOW,
     account,
     daily,
@@ -100,7 +101,7 @@ def test_values_numeric_or_json_cannot_carry_are_rejected_entries(queue: str) ->
         http_event(
             "POST", "/webhooks/meta", body=body.encode(), headers={"x-hub-signature-256": signed}
         ),
-        None,
+        CONTEXT,
     )
     assert reply["statusCode"] == 200
     assert run_ingest(queue) == []
