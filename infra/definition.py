@@ -99,7 +99,7 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_seconds=29,
         routes=(Route("ANY", "/{proxy+}"), Route("ANY", "/")),
         decrypts_tokens=True,
-        sends_to=("collect-x", "collect-meta", "collect-tiktok"),
+        sends_to=("collect-x", "collect-meta", "collect-tiktok", "webhook-deliveries"),
     ),
     Function(
         key="scheduler",
@@ -143,6 +143,17 @@ FUNCTIONS: tuple[Function, ...] = (
         writes_admin_key=True,
     ),
     Function(
+        key="webhook_sender",
+        handler="functions.webhook_sender.handler.handler",
+        description="Relays outbound events and delivers them, signed, to tenant endpoints",
+        memory_mb=512,
+        timeout_seconds=120,  # a record's worst case (SQS + DB + one POST) is ~54 s
+        decrypts_tokens=True,  # opens the endpoints' signing secrets (same envelope key)
+        reads_app_secret=False,
+        dead_letters=True,
+        sends_to=("webhook-deliveries",),
+    ),
+    Function(
         key="webhook_meta",
         handler="functions.webhook_meta.handler.handler",
         description="Meta (Facebook, Instagram, WhatsApp) webhook receiver",
@@ -179,11 +190,13 @@ QUEUES: tuple[Queue, ...] = (
     Queue("collect-meta", consumer="collector", batch_size=5, max_concurrency=4),
     Queue("collect-tiktok", consumer="collector", batch_size=5, max_concurrency=2),
     Queue("events", consumer="ingest", batch_size=10, max_concurrency=5),
+    Queue("webhook-deliveries", consumer="webhook_sender", batch_size=10, max_concurrency=5),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("collect-tick", "rate(15 minutes)", target="scheduler"),
     Schedule("maintenance-daily", "cron(15 3 * * ? *)", target="maintenance"),
+    Schedule("signals-relay", "rate(1 minute)", target="webhook_sender"),
 )
 
 KMS_KEY_ALIAS = f"alias/{PREFIX}-tokens"
@@ -204,6 +217,43 @@ APP_SECRET_KEYS = (
 ADMIN_KEY_SECRET_NAME = f"{PREFIX}/admin-api-key"
 ADMIN_KEY_PLACEHOLDER = '{"status": "empty: invoke the migrate function with admin_create"}'
 MIGRATE_FUNCTION = "migrate"  # run on every deploy that changes the migrations
+
+# --- the dashboard (a static single-page app; S3 + CloudFront on AWS, /dashboard/ locally) ---
+DASHBOARD_SOURCE_DIR = "dashboard"
+DASHBOARD_BUILD_DIR = "dashboard/dist"
+DASHBOARD_LOCAL_PATH = "/dashboard"  # where the local gateway serves it
+DASHBOARD_CONFIG_FILE = "config.json"  # {"apiUrl": ...}, written at deploy time
+# Headers every dashboard response carries (CloudFront's response headers policy, and the
+# local gateway). The CSP allows only the dashboard's own files and calls to the API origin.
+DASHBOARD_HSTS_SECONDS = 63_072_000
+DASHBOARD_HEADERS = {
+    "Strict-Transport-Security": f"max-age={DASHBOARD_HSTS_SECONDS}; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def dashboard_csp(api_origin: str) -> str:
+    """The dashboard's Content-Security-Policy; ``api_origin`` is what ``connect-src`` allows
+    besides ``'self'`` (empty when the API is on the same origin, as locally)."""
+    connect = " ".join(part for part in ("'self'", api_origin) if part)
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src {connect}",
+            "font-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        )
+    )
 
 
 class UnknownKey(LookupError):

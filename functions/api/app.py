@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 
 from functions.api import caching, health, methods, problems
 from functions.api.routes import (
+    account_health,
     accounts,
     auth,
     consent,
@@ -16,7 +17,9 @@ from functions.api.routes import (
     platforms,
     rejections,
     tokens,
+    usage,
     users,
+    webhook_endpoints,
 )
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
@@ -81,7 +84,10 @@ def create_app() -> FastAPI:
         platforms.router,
         metrics.router,
         consent.router,
+        account_health.router,  # before accounts: /accounts/health is no id
         accounts.router,
+        webhook_endpoints.router,
+        usage.router,
         rejections.router,
     )
     for router in routers:

@@ -1,7 +1,7 @@
 """hardening: webhook entries rejected at ingest, and a backoff counter for login throttling
 
 Revision ID: hardening
-Revises: metric_series
+Revises: signals
 Create Date: 2026-11-30 15:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "hardening"
-down_revision: str | None = "metric_series"  # chained after 0002_metric_series
+down_revision: str | None = "signals"  # chained after 0003_signals
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
