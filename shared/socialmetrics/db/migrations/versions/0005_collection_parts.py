@@ -6,7 +6,7 @@
 - ``collection_runs (account_id, id)`` serves the newest-first keyset page of an account's runs.
 
 Revision ID: collection_parts
-Revises: signals
+Revises: hardening
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "collection_parts"
-down_revision: str | None = "signals"
+down_revision: str | None = "hardening"
 branch_labels: str | None = None
 depends_on: str | None = None
 
