@@ -9,13 +9,15 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_RELEASE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run run-localstack test lint typecheck unit bench invoke lock template clean
+.PHONY: help install run run-localstack test lint typecheck unit bench invoke lock template openapi load clean
 
 help:
 	@echo "make run    - start the whole system locally (API on http://127.0.0.1:8000)"
 	@echo "make test   - lint, type-check and run the whole test suite with coverage"
 	@echo "make bench  - run the benchmarks (ratios against an in-run baseline)"
 	@echo "make invoke FN=collector EVENT=events/collector/sqs_batch.json - run one handler"
+	@echo "make load   - locust load test against a running make run (HOST, USERS, SPAWN_RATE, DURATION)"
+	@echo "make openapi - rewrite openapi.json from the app"
 
 $(STAMP): pyproject.toml requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -27,6 +29,11 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	@command -v node >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; } \
 		|| echo "warning: Node.js not found; install it for the CDK synth tests" >&2
+	@# The browser tests (tests/browser) drive Debian's Chromium through Playwright; install it
+	@# when missing (Playwright's own browser download is never used).
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| echo "warning: chromium not found; the browser tests will be skipped" >&2
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -64,6 +71,18 @@ invoke: $(STAMP)
 
 template: $(STAMP)
 	$(PY) -m infra.sam > template.yaml
+
+openapi: $(STAMP)
+	$(PY) -m functions.api.openapi > openapi.json
+
+# Locust, headless and bounded, against a running `make run` (its demo keys in .local/).
+HOST ?= http://127.0.0.1:8000
+USERS ?= 10
+SPAWN_RATE ?= 5
+DURATION ?= 30s
+load: $(STAMP)
+	$(PY) -m tests.load --host $(HOST) --users $(USERS) --spawn-rate $(SPAWN_RATE) \
+		--duration $(DURATION) --csv .local/load/locust
 
 # Re-resolve the pinned dependency sets after editing pyproject.toml.
 lock: $(STAMP)

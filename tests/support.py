@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
 
 def reset_process_state() -> None:
     """Forget cached settings, engines and AWS clients after the environment changed."""
@@ -32,3 +38,30 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+@contextlib.contextmanager
+def serve_http(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port in a thread; yield its base URL
+    and stop it on exit."""
+    import uvicorn
+
+    from local.runtime.postgres import free_port
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name=f"test-http:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"could not serve on 127.0.0.1:{port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

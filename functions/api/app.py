@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from functions.api import caching, health, problems
+from functions.api import caching, docs, health, openapi, problems
 from functions.api.routes import accounts, auth, consent, metrics, platforms, tokens, users
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
@@ -25,8 +25,11 @@ def create_app() -> FastAPI:
             "as `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json."
         ),
         redirect_slashes=False,
+        docs_url=None,  # served by functions.api.docs from the project's own assets
+        redoc_url=None,
     )
     problems.install(app)
+    openapi.install(app)
     app.middleware("http")(caching.conditional_get)
     max_body = settings.api_max_body_bytes
 
@@ -62,4 +65,5 @@ def create_app() -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(consent.router)
     app.include_router(accounts.router)
+    app.include_router(docs.router(app.title))
     return app

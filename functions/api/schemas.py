@@ -4,7 +4,7 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +15,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from socialmetrics.points import ObjectType, Period, Source
 
 MAX_ID = 2**63 - 1
 
@@ -56,23 +58,71 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Role = Literal["admin", "client"]
 Purpose = Literal["metrics_collection", "analytics", "marketing"]
+Family = Literal["x", "meta", "tiktok"]
+AccountStatus = Literal["active", "reauth_required", "revoked"]
+
+
+def examples(*values: dict[str, Any]) -> dict[str, Any]:
+    """``json_schema_extra`` giving a schema its OpenAPI ``examples``."""
+    return {"examples": list(values)}
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class ProblemField(BaseModel):
+    loc: list[str] = Field(description="Where the invalid value is: [source, name, …]")
+    msg: str
+    model_config = ConfigDict(
+        json_schema_extra=examples({"loc": ["query", "limit"], "msg": "at most 1000"})
+    )
+
+
 class Problem(BaseModel):
-    type: str = "about:blank"
+    """An RFC 9457 problem detail (``application/problem+json``); extension members such as
+    ``errors`` (422) or ``checks`` (health) may be present."""
+
+    type: str = Field(
+        default="about:blank",
+        description="A URI naming the kind of problem",
+        json_schema_extra={"format": "uri-reference"},
+    )
     title: str
-    status: int
+    status: int = Field(ge=400, le=599)
     detail: str
-    instance: str | None = None
-    request_id: str | None = None
+    instance: str | None = Field(default=None, description="The request path")
+    request_id: str | None = Field(default=None, description="Same as the X-Request-Id header")
+    errors: list[ProblemField] | None = Field(
+        default=None, description="422 only: each invalid input"
+    )
+    model_config = ConfigDict(
+        extra="allow",
+        title="Problem",
+        json_schema_extra=examples(
+            {
+                "type": "https://socialmetrics.dev/problems/invalid-input",
+                "title": "Invalid input",
+                "status": 422,
+                "detail": "limit must be at most 1000.",
+                "instance": "/metrics/",
+                "request_id": "5f0c2a9e-7d1b-4f7e-9a51-0c2d6b8e4a13",
+                "errors": [{"loc": ["query", "limit"], "msg": "at most 1000"}],
+            }
+        ),
+    )
 
 
 class Message(BaseModel):
     message: str
+    model_config = ConfigDict(json_schema_extra=examples({"message": "Consent recorded"}))
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "ready"]
+    database: Literal["reachable"]
+    aws: Literal["reachable"] | None = None
+    model_config = ConfigDict(json_schema_extra=examples({"status": "ok", "database": "reachable"}))
 
 
 # --- auth ----------------------------------------------------------------------------------------
@@ -153,18 +203,38 @@ class UserOut(BaseModel):
     role: Role
     created_at: datetime
     updated_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "user_id": 1,
+                "name": "João Silva",
+                "email": "joao@exemplo.com",
+                "role": "client",
+                "created_at": "2025-01-02T10:00:00Z",
+                "updated_at": "2025-01-02T10:00:00Z",
+            }
+        )
+    )
 
 
 class UserPut(Strict):
     name: Str255
     email: Email
     role: Role | None = None
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra=examples({"name": "João Silva", "email": "joao@exemplo.com"}),
+    )
 
 
 class UserPatch(Strict):
     name: Str255 | None = None
     email: Email | None = None
     role: Role | None = None
+    model_config = ConfigDict(
+        strict=True, extra="forbid", json_schema_extra=examples({"name": "João P. Silva"})
+    )
 
     @model_validator(mode="after")
     def _something(self) -> UserPatch:
@@ -210,7 +280,7 @@ class TokenMetadataOut(BaseModel):
     platform_id: int
     platform: str
     platform_user_id: str
-    status: str
+    status: AccountStatus
     status_reason: str | None
     expires_at: datetime | None
     refresh_expires_at: datetime | None
@@ -221,6 +291,27 @@ class TokenMetadataOut(BaseModel):
     key_version: int
     created_at: datetime
     updated_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "account_id": 7,
+                "platform_id": 3,
+                "platform": "Instagram",
+                "platform_user_id": "123456789",
+                "status": "active",
+                "status_reason": None,
+                "expires_at": "2025-03-03T10:00:00Z",
+                "refresh_expires_at": None,
+                "scopes": ["instagram_basic", "instagram_manage_insights"],
+                "has_refresh_token": False,
+                "last_collected_at": "2025-01-02T10:00:00Z",
+                "next_collect_at": "2025-01-02T10:15:00Z",
+                "key_version": 1,
+                "created_at": "2025-01-01T09:00:00Z",
+                "updated_at": "2025-01-02T10:00:00Z",
+            }
+        )
+    )
 
 
 # --- platforms -----------------------------------------------------------------------------------
@@ -228,7 +319,7 @@ class TokenMetadataOut(BaseModel):
 
 class PlatformIn(Strict):
     name: Str50
-    family: Literal["x", "meta", "tiktok"] | None = None
+    family: Family | None = None
     api_key: Secret | None = None
     model_config = ConfigDict(
         strict=True,
@@ -239,18 +330,33 @@ class PlatformIn(Strict):
 
 class PlatformUpdate(Strict):
     name: Str50 | None = None
-    family: Literal["x", "meta", "tiktok"] | None = None
+    family: Family | None = None
     api_key: Secret | None = None
     clear_api_key: bool = False
+    model_config = ConfigDict(
+        strict=True, extra="forbid", json_schema_extra=examples({"clear_api_key": True})
+    )
 
 
 class PlatformOut(BaseModel):
     platform_id: int
     name: str
-    family: str
+    family: Family
     has_api_key: bool
     created_at: datetime
     updated_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "platform_id": 3,
+                "name": "Instagram",
+                "family": "meta",
+                "has_api_key": True,
+                "created_at": "2025-01-01T09:00:00Z",
+                "updated_at": "2025-01-01T09:00:00Z",
+            }
+        )
+    )
 
 
 # --- metrics -------------------------------------------------------------------------------------
@@ -262,11 +368,11 @@ class MetricOut(BaseModel):
     platform_id: int
     metric_type: str
     value: float
-    collected_at: str
-    object_type: str
+    collected_at: datetime
+    object_type: ObjectType
     object_id: str
-    period: str
-    source: str
+    period: Period
+    source: Source
     raw_name: str | None = None
     api_version: str | None = None
     model_config = ConfigDict(
@@ -292,12 +398,24 @@ class MetricOut(BaseModel):
 
 
 class SummaryOut(BaseModel):
-    bucket_start: str
+    bucket_start: datetime
     user_id: int
     platform_id: int
     metric_type: str
     value: float
     count: int
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "bucket_start": "2025-01-02T00:00:00Z",
+                "user_id": 1,
+                "platform_id": 3,
+                "metric_type": "followers",
+                "value": 1520,
+                "count": 4,
+            }
+        )
+    )
 
 
 # --- consent -------------------------------------------------------------------------------------
@@ -318,8 +436,53 @@ class ConsentIn(Strict):
 class ConsentOut(BaseModel):
     consent_id: int
     user_id: int
-    purpose: str
+    purpose: Purpose
     consent_given: bool
     policy_version: str
     recorded_at: datetime
     recorded_by: int | None
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "consent_id": 1,
+                "user_id": 1,
+                "purpose": "metrics_collection",
+                "consent_given": True,
+                "policy_version": "1",
+                "recorded_at": "2025-01-02T10:00:00Z",
+                "recorded_by": 1,
+            }
+        )
+    )
+
+
+class UserExportOut(BaseModel):
+    """Everything held about a user (LGPD access right); tokens appear as metadata only."""
+
+    exported_at: datetime
+    user: UserOut
+    api_keys: list[dict[str, Any]] = Field(description="Prefix, label and dates; never the key")
+    tokens: list[dict[str, Any]] = Field(description="Token metadata; never a token")
+    consents: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+    metrics: list[MetricOut]
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "exported_at": "2025-01-03T12:00:00Z",
+                "user": {
+                    "user_id": 1,
+                    "name": "João Silva",
+                    "email": "joao@exemplo.com",
+                    "role": "client",
+                    "created_at": "2025-01-02T10:00:00Z",
+                    "updated_at": "2025-01-02T10:00:00Z",
+                },
+                "api_keys": [{"prefix": "ab12cd34", "created_at": "2025-01-02T10:00:00Z"}],
+                "tokens": [{"account_id": 7, "platform": "Instagram", "status": "active"}],
+                "consents": [{"purpose": "metrics_collection", "consent_given": True}],
+                "audit": [{"action": "user.export", "occurred_at": "2025-01-03T12:00:00Z"}],
+                "metrics": [],
+            }
+        )
+    )

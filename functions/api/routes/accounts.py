@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from functions.api.deps import MAX_ID, AdminActor, problem_responses, route
 from socialmetrics.aws import client, queue_url
@@ -23,29 +23,28 @@ class CollectQueued(BaseModel):
     message: str
     account_id: int
     job_id: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "Collection queued",
+                    "account_id": 7,
+                    "job_id": "manual-3f2a9c0d1b4e5f60",
+                }
+            ]
+        }
+    )
 
 
 @route(
     router,
     "POST",
     "/accounts/{account_id}/collect",
+    operation_id="collectAccountNow",
     summary="Collect one account now (admin): queues it for the collector",
     status_code=202,
     response_model=CollectQueued,
-    responses={
-        202: {
-            "content": {
-                "application/json": {
-                    "example": {
-                        "message": "Collection queued",
-                        "account_id": 7,
-                        "job_id": "manual-3f2a9c0d1b4e5f60",
-                    }
-                }
-            }
-        },
-        **problem_responses(401, 403, 404),
-    },
+    responses=problem_responses(401, 403, 404),
 )
 def collect_now(account_id: AccountId, actor: AdminActor) -> CollectQueued:
     keys = sorted({f"collect-{family}" for family in FAMILY.values()})

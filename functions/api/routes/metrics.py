@@ -10,7 +10,15 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from functions.api.deps import MAX_ID, MAX_PLATFORM_ID, CurrentActor, problem_responses, route
+from functions.api.deps import (
+    MAX_ID,
+    MAX_PLATFORM_ID,
+    PAGE_HEADERS,
+    CurrentActor,
+    header_refs,
+    problem_responses,
+    route,
+)
 from functions.api.schemas import MetricOut, SummaryOut
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
@@ -53,6 +61,10 @@ class MetricQuery(BaseModel):
 
 
 Filters = Annotated[MetricQuery, Query()]
+CSV_EXAMPLE = (
+    ",".join(query.CSV_COLUMNS)
+    + "\n1,1,3,impressions,1000,2025-01-02T10:00:00Z,account,,day,poll,page_media_view,v25.0\n"
+)
 
 
 def _parse_moment(name: str, value: str, *, end: bool) -> datetime:
@@ -160,10 +172,15 @@ def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     router,
     "GET",
     "/metrics/",
+    operation_id="listMetrics",
     summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv streams",
     response_model=list[MetricOut],
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        200: {
+            "description": "A page of metrics (JSON), or all matching rows as CSV",
+            "headers": header_refs(*PAGE_HEADERS, "Content-Disposition"),
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+        },
         **problem_responses(401, 404),
     },
 )
@@ -196,9 +213,10 @@ def list_metrics(
     router,
     "GET",
     "/metrics/summary",
+    operation_id="getMetricsSummary",
     summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last",
     response_model=list[SummaryOut],
-    responses=problem_responses(401, 404),
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def summary(
     request: Request,
