@@ -4,8 +4,9 @@
         --duration 30s --csv .local/load/locust
 
 Locust writes its CSV stats (``<csv>_stats.csv``, ``_failures.csv``, ``_exceptions.csv``,
-``_stats_history.csv``); this prints one line per request name with the count, failures and
-the p50/p95/p99 response times, and exits non-zero when any request failed.
+``_stats_history.csv``; the locustfile adds ``_final_stats.csv``, complete at exit). This
+prints one line per request name with the count, failures and the p50/p95/p99 response
+times, and exits non-zero when any request failed.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def _number(value: str) -> float:
 
 
 def read_stats(csv_prefix: Path) -> list[Row]:
-    """Locust's ``<prefix>_stats.csv`` as rows (the last one is ``Aggregated``)."""
-    with Path(f"{csv_prefix}_stats.csv").open(newline="") as handle:
+    """The locustfile's ``<prefix>_final_stats.csv`` (locust's ``_stats.csv`` columns, written
+    at exit) as rows; the last one is ``Aggregated``."""
+    with Path(f"{csv_prefix}_final_stats.csv").open(newline="") as handle:
         return [
             Row(
                 method=line["Type"],
@@ -83,7 +85,7 @@ def run(
         "--run-time",
         duration,
         "--stop-timeout",
-        "5",
+        "10",
         "--csv",
         str(csv_prefix),
         "--only-summary",
