@@ -11,7 +11,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.engine import unit_of_work
-from socialmetrics.errors import Forbidden, Unauthorized
+from socialmetrics.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Throttled,
+    Unauthorized,
+)
 from socialmetrics.identity.service import authenticate
 from socialmetrics.security.access_tokens import InvalidAccessToken, verify
 
@@ -66,50 +76,25 @@ MAX_ID = 2**63 - 1
 MAX_PLATFORM_ID = 2**31 - 1
 
 
-# status: (description, problem type slug, title, an example detail)
-PROBLEMS = {
+# Per status: what it means, and an example of the problem the app then sends (the domain
+# error's own type URI and title, so the document and the responses cannot disagree).
+PROBLEMS: dict[int, tuple[str, DomainError]] = {
     401: (
         "Missing, expired or invalid access token",
-        "unauthorized",
-        "Unauthorized",
-        "The access token is not valid.",
+        Unauthorized("The access token is not valid."),
     ),
-    403: (
-        "The signed-in role may not do this",
-        "forbidden",
-        "Forbidden",
-        "This operation needs the admin role.",
-    ),
-    404: ("No such resource (or not yours)", "not-found", "Not found", "User not found."),
-    409: (
-        "Conflicts with existing data",
-        "conflict",
-        "Conflict",
-        "A user with this email exists.",
-    ),
-    413: (
-        "Request body too large",
-        "payload-too-large",
-        "Payload too large",
-        "Request bodies are limited to 65536 bytes.",
-    ),
-    422: (
-        "The request is not valid",
-        "invalid-input",
-        "Invalid input",
-        "limit must be at most 1000.",
-    ),
+    403: ("The signed-in role may not do this", Forbidden("This operation needs the admin role.")),
+    404: ("No such resource (or not yours)", NotFound("User not found.")),
+    409: ("Conflicts with existing data", Conflict("A user with this email exists.")),
+    413: ("Request body too large", PayloadTooLarge("Request bodies are limited to 65536 bytes.")),
+    422: ("The request is not valid", InvalidInput("limit must be at most 1000.")),
     429: (
         "Too many requests; see Retry-After",
-        "throttled",
-        "Too many requests",
-        "Too many failed logins; try again later.",
+        Throttled("Too many failed logins; try again later.", retry_after=60),
     ),
     503: (
         "A dependency (database, KMS, queue) is unavailable",
-        "service-unavailable",
-        "Service unavailable",
-        "The database is unavailable; try again shortly.",
+        ServiceUnavailable("The database is unavailable; try again shortly."),
     ),
 }
 # Response headers a status carries, by name in ``components/headers`` (see api/openapi.py).
@@ -129,12 +114,12 @@ def problem_responses(*statuses: int, validated: bool = True) -> dict[int | str,
     always = {503, 422} if validated else {503}
     responses: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*statuses, *always}):
-        description, slug, title, detail = PROBLEMS[status]
+        description, error = PROBLEMS[status]
         example = {
-            "type": f"https://socialmetrics.dev/problems/{slug}",
-            "title": title,
-            "status": status,
-            "detail": detail,
+            "type": error.type_uri,
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
             "request_id": "Lk3vQhTRoAMEbXw=",
         }
         responses[status] = {
