@@ -136,10 +136,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Browser]:
     """Headless Chromium (Debian's ``chromium``, installed by ``make install``) driven by
-    Playwright. Skips when chromium is missing, except under CI where it must be there."""
+    Playwright. Skips when chromium is missing, except under CI where it must be there.
+
+    Test-scoped on purpose: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, which breaks anything else that runs a loop there (the Mangum
+    handler of the ``api`` fixture, ``asyncio.run``) — so it is open only during browser tests."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} not found: `make install` as root installs it with apt-get"
         if os.environ.get("CI"):
