@@ -4,6 +4,7 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -13,10 +14,12 @@ from pydantic import (
     Field,
     SecretStr,
     StringConstraints,
+    create_model,
     model_validator,
 )
 
-from socialmetrics.points import ObjectType, Period, Source
+from socialmetrics.metrics_query.fields import METRIC_FIELDS, SUMMARY_FIELDS, example
+from socialmetrics.metrics_query.fields import Field as RowField
 
 MAX_ID = 2**63 - 1
 
@@ -362,60 +365,46 @@ class PlatformOut(BaseModel):
 # --- metrics -------------------------------------------------------------------------------------
 
 
-class MetricOut(BaseModel):
-    metric_id: int
-    user_id: int
-    platform_id: int
-    metric_type: str
-    value: float
-    collected_at: datetime
-    object_type: ObjectType
-    object_id: str
-    period: Period
-    source: Source
-    raw_name: str | None = None
-    api_version: str | None = None
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "metric_id": 1,
-                    "user_id": 1,
-                    "platform_id": 3,
-                    "metric_type": "impressions",
-                    "value": 1000,
-                    "collected_at": "2025-01-02T10:00:00Z",
-                    "object_type": "account",
-                    "object_id": "",
-                    "period": "day",
-                    "source": "poll",
-                    "raw_name": "page_media_view",
-                    "api_version": "v25.0",
-                }
-            ]
-        }
+_KIND_TYPES: dict[str, type] = {
+    "id": int,
+    "count": int,
+    "number": float,
+    "time": datetime,
+    "code": str,
+    "text": str,
+}
+
+
+def _field_type(f: RowField) -> Any:
+    """A field's Python type: a ``Literal`` of its values when they are a closed set (an enum in
+    OpenAPI), else by kind (``time`` → ``datetime``, a ``date-time``); ``| None`` if nullable."""
+    base: Any = Literal[f.choices] if f.choices else _KIND_TYPES[f.kind]
+    return base | None if f.nullable else base
+
+
+def model_of(name: str, fields: tuple[RowField, ...], doc: str) -> type[BaseModel]:
+    """A response model built from a row's field spec (``socialmetrics.metrics_query.fields``):
+    the OpenAPI schema lists the same fields, in the same order, as the JSON and CSV."""
+    definitions: dict[str, Any] = {
+        f.name: (_field_type(f), Field(description=f.description)) for f in fields
+    }
+    return create_model(
+        name,
+        __config__=ConfigDict(json_schema_extra={"examples": [example(fields)]}),
+        __doc__=doc,
+        **definitions,
     )
 
 
-class SummaryOut(BaseModel):
-    bucket_start: datetime
-    user_id: int
-    platform_id: int
-    metric_type: str
-    value: float
-    count: int
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "bucket_start": "2025-01-02T00:00:00Z",
-                "user_id": 1,
-                "platform_id": 3,
-                "metric_type": "followers",
-                "value": 1520,
-                "count": 4,
-            }
-        )
-    )
+MetricOut = model_of("MetricOut", METRIC_FIELDS, "One metric value of one platform account.")
+SummaryOut = model_of(
+    "SummaryOut",
+    SUMMARY_FIELDS,
+    "One bucket of one series: never across accounts, object types or periods.",
+)
+# ``list[MetricOut]`` for FastAPI; spelled as a GenericAlias since the models are built at import.
+MetricList = GenericAlias(list, (MetricOut,))
+SummaryList = GenericAlias(list, (SummaryOut,))
 
 
 # --- consent -------------------------------------------------------------------------------------
@@ -465,7 +454,7 @@ class UserExportOut(BaseModel):
     tokens: list[dict[str, Any]] = Field(description="Token metadata; never a token")
     consents: list[dict[str, Any]]
     audit: list[dict[str, Any]]
-    metrics: list[MetricOut]
+    metrics: list[MetricOut]  # type: ignore[valid-type]  # built from the field spec
     model_config = ConfigDict(
         json_schema_extra=examples(
             {
