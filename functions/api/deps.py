@@ -98,7 +98,8 @@ PROBLEMS: dict[int, tuple[str, DomainError]] = {
     ),
 }
 # Response headers a status carries, by name in ``components/headers`` (see api/openapi.py).
-PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",)}
+# (503: sent when a dependency is out of its time budget or AWS fails; see api/problems.py.)
+PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 PAGE_HEADERS = ("X-Next-Cursor", "Link")
 
 

@@ -148,9 +148,6 @@ def server(base_dir: Path, *, allow_default: bool = True) -> Iterator[URL]:
         yield cluster.url
 
 
-DDL_TIMEOUT_SECONDS = 120.0
-
-
 def connect(url: URL, timeout: float = 5.0) -> Any:
     """A raw pg8000 connection (administrative statements outside any transaction)."""
     import pg8000.native
@@ -181,7 +178,7 @@ def create_database(server_url: URL, name: str) -> URL:
     """Create database ``name`` (dropping a leftover of the same name) and return its URL."""
     import pg8000.native
 
-    conn = connect(server_url, timeout=DDL_TIMEOUT_SECONDS)
+    conn = connect(server_url)
     try:
         ident = pg8000.native.identifier(name)
         conn.run(f"DROP DATABASE IF EXISTS {ident} WITH (FORCE)")
@@ -208,9 +205,7 @@ def ensure_database(server_url: URL, name: str) -> URL:
 def drop_database(server_url: URL, name: str) -> None:
     import pg8000.native
 
-    # DROP DATABASE waits for a checkpoint and removes every partition's files: on a busy
-    # shared disk that takes longer than connect()'s default 5 s socket timeout.
-    conn = connect(server_url, timeout=DDL_TIMEOUT_SECONDS)
+    conn = connect(server_url, timeout=60.0)  # dropping a database can take a while under load
     try:
         conn.run(f"DROP DATABASE IF EXISTS {pg8000.native.identifier(name)} WITH (FORCE)")
     finally:

@@ -112,6 +112,7 @@ def test_headers_the_app_sends_are_declared(document: dict[str, Any]) -> None:
     assert {"Link", "X-Next-Cursor", "ETag"} <= headers("/metrics/summary", "get", "200")
     assert "X-Next-Cursor" in headers("/users/", "get", "200")
     assert "Retry-After" in headers("/auth/login", "post", "429")
+    assert "Retry-After" in headers("/users/register-token/", "post", "503")
     assert "WWW-Authenticate" in headers("/metrics/", "get", "401")
     for method, path, operation in operations(document):
         json_get = method == "GET" and "application/json" in operation["responses"].get(
