@@ -44,7 +44,16 @@ TAGS: list[dict[str, str]] = [
         "time-bucket summaries. A client sees only its own data.",
     },
     {"name": "consent", "description": "LGPD consent: append-only history per user."},
-    {"name": "accounts", "description": "Admin operations on platform accounts."},
+    {
+        "name": "accounts",
+        "description": "Platform accounts: health (status, token expiry, quota), collect now.",
+    },
+    {
+        "name": "webhook endpoints",
+        "description": "Outbound webhooks: a tenant's endpoints, signing secrets and deliveries.",
+    },
+    {"name": "usage", "description": "Platform API usage and estimated cost; X budgets."},
+    {"name": "webhooks", "description": "Inbound webhook entries that ingest refused (admin)."},
 ]
 
 _STRING = {"type": "string"}

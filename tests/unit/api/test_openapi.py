@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from socialmetrics.points import ObjectType, Period, Source
 
 ROOT = Path(__file__).resolve().parents[3]
-CAMEL_CASE = re.compile(r"^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]+)*$")
+CAMEL_CASE = re.compile(r"^[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*$")
 PROBLEM_REF = "#/components/schemas/Problem"
 
 
