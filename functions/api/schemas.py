@@ -90,7 +90,7 @@ PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Role = Literal["admin", "client"]
 Purpose = Literal["metrics_collection", "analytics", "marketing"]
 Family = Literal["x", "meta", "tiktok"]
-AccountStatus = Literal["active", "reauth_required", "revoked"]
+AccountStatus = Literal["active", "reauth_required", "not_found", "revoked"]
 
 
 def examples(*values: dict[str, Any]) -> dict[str, Any]:
@@ -503,6 +503,108 @@ class UserExportOut(BaseModel):
     )
 
 
+# --- accounts and collection runs ----------------------------------------------------------------
+
+RunOutcome = Literal["succeeded", "partial", "failed", "deferred"]
+PartStatus = Literal["succeeded", "failed", "skipped", "deferred"]
+
+_RUN_EXAMPLE: Any = {
+    "id": 42,
+    "started_at": "2026-03-02T06:00:01Z",
+    "finished_at": "2026-03-02T06:00:03Z",
+    "outcome": "partial",
+    "points_written": 61,
+    "parts": [
+        {"name": "account_fields", "status": "succeeded", "detail": None, "retry_at": None},
+        {
+            "name": "posts",
+            "status": "deferred",
+            "detail": "rate limited: X: Too Many Requests (status=429, code=rate-limit-exceeded)",
+            "retry_at": "2026-03-02T06:15:00Z",
+        },
+        {
+            "name": "reel_insights.profile_visits",
+            "status": "skipped",
+            "detail": "refused by the platform (not valid for this object, or not permitted)",
+            "retry_at": None,
+        },
+    ],
+}
+
+
+class PartOut(BaseModel):
+    """One part of a collection: an endpoint or metric family, and how it went."""
+
+    name: str = Field(description="e.g. account_fields, account_insights, posts, templates")
+    status: PartStatus
+    detail: str | None = Field(description="Why it failed, was skipped or deferred")
+    retry_at: datetime | None = Field(description="When a deferred part may run again")
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"name": "posts", "status": "deferred", "detail": "rate limited", "retry_at": None}
+        )
+    )
+
+
+class RunOut(BaseModel):
+    """One collection of one account with the outcome of each part."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome
+    points_written: int
+    parts: list[PartOut]
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
+
+class BackfillOut(BaseModel):
+    complete: bool = Field(description="History walked back to the platform's horizon")
+    oldest_reached: datetime | None = Field(description="The oldest moment collected so far")
+    model_config = ConfigDict(
+        json_schema_extra=examples({"complete": False, "oldest_reached": "2025-06-01T00:00:00Z"})
+    )
+
+
+class AccountOut(BaseModel):
+    """A connected platform account: its status, schedule, backfill and last run."""
+
+    id: int
+    user_id: int
+    platform: str
+    platform_user_id: str
+    status: AccountStatus
+    status_reason: str | None
+    paused_until: datetime | None = Field(description="Rate-limit pause, if any")
+    token_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    last_success_at: datetime | None
+    next_collect_at: datetime
+    backfill: BackfillOut
+    last_run: RunOut | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
+                }
+            ]
+        }
+    )
+
+
 # --- webhook rejections --------------------------------------------------------------------------
 
 
@@ -628,6 +730,19 @@ class WebhookSecretRotated(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
                     "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
                     "previous_secret_expires_at": "2026-12-01T16:00:00Z",
                 }

@@ -138,6 +138,7 @@ def test_closed_sets_are_enums_and_times_are_formatted(document: dict[str, Any])
     assert schemas["TokenMetadataOut"]["properties"]["status"]["enum"] == [
         "active",
         "reauth_required",
+        "not_found",
         "revoked",
     ]
     assert schemas["PlatformOut"]["properties"]["family"]["enum"] == ["x", "meta", "tiktok"]
