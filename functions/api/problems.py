@@ -8,9 +8,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from socialmetrics.db import faults
 from socialmetrics.errors import DomainError, Throttled
 from socialmetrics.logging import logger
 from socialmetrics.secrets import MissingSecret
@@ -113,11 +115,28 @@ def install(app: FastAPI) -> None:
             503, "A required service is unavailable; try again shortly.", request=request
         )
 
-    @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        logger.warning("database unavailable", extra={"error": type(exc.orig).__name__})
-        return problem(503, "The database is unavailable; try again shortly.", request=request)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # 503 only when the database is unreachable, timed out or busy (db/faults.py); any
+        # other database error is a defect (bad input must have been refused before SQL).
+        error = type(getattr(exc, "orig", exc)).__name__
+        if not faults.unavailable(exc):
+            logger.error(
+                "database error",
+                extra={"error": error, "sqlstate": faults.sqlstate(exc)},
+                exc_info=exc,
+            )
+            return problem(500, "An unexpected error occurred.", request=request)
+        logger.warning(
+            "database unavailable", extra={"error": error, "sqlstate": faults.sqlstate(exc)}
+        )
+        return problem(
+            503,
+            "The database is unavailable; try again shortly.",
+            request=request,
+            headers={"Retry-After": str(faults.RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

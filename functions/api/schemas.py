@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from socialmetrics import bounds
+
 MAX_ID = 2**63 - 1
 
 
@@ -53,6 +55,8 @@ Email = Annotated[
     ),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An instant with a timezone, within years 1-9999 once in UTC (what the database driver can send).
+Moment = Annotated[datetime, AfterValidator(bounds.utc)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Role = Literal["admin", "client"]
 Purpose = Literal["metrics_collection", "analytics", "marketing"]
@@ -182,7 +186,7 @@ class RegisterTokenIn(Strict):
     platform_id: PlatformId
     refresh_token: Secret | None = None
     expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
     refresh_expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
     scopes: Annotated[list[Str128], Field(max_length=64)] | None = None
     user_id: Id | None = Field(default=None, description="Admins only: whose account this is.")

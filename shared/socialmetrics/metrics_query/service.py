@@ -22,6 +22,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
+from socialmetrics import bounds
 from socialmetrics.db.models import Metric
 from socialmetrics.errors import InvalidInput
 
@@ -89,10 +90,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         if len(parts) != 3 or parts[0] != "m1":
             raise ValueError
-        moment = datetime.fromisoformat(parts[1])
-        if moment.tzinfo is None:
-            raise ValueError
-        return moment, int(parts[2])
+        return bounds.utc(datetime.fromisoformat(parts[1])), bounds.db_id(int(parts[2]))
     except ValueError:
         raise InvalidInput("The cursor is not valid.") from None
 
@@ -257,10 +255,12 @@ def summarise(
         try:
             if len(parts) != 5 or parts[0] != "s1":
                 raise ValueError
+            if "\x00" in parts[4]:
+                raise ValueError
             params.update(
-                c_bucket=datetime.fromisoformat(parts[1]),
-                c_user=int(parts[2]),
-                c_platform=int(parts[3]),
+                c_bucket=bounds.utc(datetime.fromisoformat(parts[1])),
+                c_user=bounds.db_id(int(parts[2])),
+                c_platform=bounds.db_id(int(parts[3]), bounds.INT_MAX),
                 c_type=parts[4],
             )
         except ValueError:
