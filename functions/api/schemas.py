@@ -55,6 +55,15 @@ Email = Annotated[
     ),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+MetricValue = Annotated[
+    float | str,
+    Field(
+        description="A JSON number (integers up to 2^53 exact, others the nearest double); "
+        "the exact decimal as a string when a number cannot carry it (beyond the double range, "
+        "an integer beyond 2^53)",
+        examples=[1000, 2.5, "1E+400"],
+    ),
+]
 # An instant with a timezone, within years 1-9999 once in UTC (what the database driver can send).
 Moment = Annotated[datetime, AfterValidator(bounds.utc)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -265,7 +274,7 @@ class MetricOut(BaseModel):
     user_id: int
     platform_id: int
     metric_type: str
-    value: float
+    value: MetricValue
     collected_at: str
     object_type: str
     object_id: str
@@ -300,7 +309,7 @@ class SummaryOut(BaseModel):
     user_id: int
     platform_id: int
     metric_type: str
-    value: float
+    value: MetricValue
     count: int
 
 

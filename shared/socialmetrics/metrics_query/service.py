@@ -13,6 +13,7 @@ import base64
 import binascii
 import csv
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -159,9 +160,22 @@ def iter_metrics(
             return
 
 
-def number(value: Decimal) -> int | float:
-    """A JSON number: integral values as integers (the seed's ``1000``), others as floats."""
-    return int(value) if value == value.to_integral_value() else float(value)
+MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
+
+
+def number(value: Decimal) -> int | float | str:
+    """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
+    (the seed's ``1000``), other values within the double range as the nearest double, and
+    anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
+    would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string."""
+    if value.is_finite() and value == value.to_integral_value():
+        if abs(value) <= MAX_EXACT_INTEGER:
+            return int(value)
+        return str(value)
+    nearest = float(value)
+    if math.isfinite(nearest) and (nearest != 0 or value == 0):
+        return nearest
+    return str(value)
 
 
 def iso(moment: datetime) -> str:
