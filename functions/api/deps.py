@@ -67,6 +67,7 @@ MAX_PLATFORM_ID = 2**31 - 1
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
+        400: "The request could not be parsed (e.g. a body that is not UTF-8 JSON)",
         401: "Missing, expired or invalid access token",
         403: "The signed-in role may not do this",
         404: "No such resource (or not yours)",
@@ -82,7 +83,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "description": descriptions[status] + " (RFC 9457 problem+json)",
             "content": {"application/problem+json": {"schema": schema}},
         }
-        for status in sorted({*statuses, 422, 503})
+        for status in sorted({*statuses, 400, 422, 503})
     }
 
 

@@ -205,7 +205,7 @@ def ensure_database(server_url: URL, name: str) -> URL:
 def drop_database(server_url: URL, name: str) -> None:
     import pg8000.native
 
-    conn = connect(server_url)
+    conn = connect(server_url, timeout=60.0)  # dropping a database can take a while under load
     try:
         conn.run(f"DROP DATABASE IF EXISTS {pg8000.native.identifier(name)} WITH (FORCE)")
     finally:
