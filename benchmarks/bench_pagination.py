@@ -86,7 +86,7 @@ def run(
     def keyset(after: str | None = cursor) -> list[int]:
         with unit_of_work() as session:
             rows, _ = list_metrics(session, metric_filter, page_size, after)
-        return [row.metric_id for row in rows]
+        return [row["metric_id"] for row in rows]
 
     def by_offset() -> list[int]:
         with unit_of_work() as session:

@@ -4,7 +4,8 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from types import GenericAlias
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -13,10 +14,12 @@ from pydantic import (
     Field,
     SecretStr,
     StringConstraints,
+    create_model,
     model_validator,
 )
 
-from socialmetrics import bounds
+from socialmetrics.metrics_query.fields import METRIC_FIELDS, SUMMARY_FIELDS, example
+from socialmetrics.metrics_query.fields import Field as RowField
 
 MAX_ID = 2**63 - 1
 
@@ -55,17 +58,6 @@ Email = Annotated[
     ),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-MetricValue = Annotated[
-    float | str,
-    Field(
-        description="A JSON number (integers up to 2^53 exact, others the nearest double); "
-        "the exact decimal as a string when a number cannot carry it (beyond the double range, "
-        "an integer beyond 2^53)",
-        examples=[1000, 2.5, "1E+400"],
-    ),
-]
-# An instant with a timezone, within years 1-9999 once in UTC (what the database driver can send).
-Moment = Annotated[datetime, AfterValidator(bounds.utc)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Role = Literal["admin", "client"]
 Purpose = Literal["metrics_collection", "analytics", "marketing"]
@@ -195,7 +187,7 @@ class RegisterTokenIn(Strict):
     platform_id: PlatformId
     refresh_token: Secret | None = None
     expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
-    expires_at: Moment | None = None
+    expires_at: datetime | None = None
     refresh_expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
     scopes: Annotated[list[Str128], Field(max_length=64)] | None = None
     user_id: Id | None = Field(default=None, description="Admins only: whose account this is.")
@@ -269,48 +261,45 @@ class PlatformOut(BaseModel):
 # --- metrics -------------------------------------------------------------------------------------
 
 
-class MetricOut(BaseModel):
-    metric_id: int
-    user_id: int
-    platform_id: int
-    metric_type: str
-    value: MetricValue
-    collected_at: str
-    object_type: str
-    object_id: str
-    period: str
-    source: str
-    raw_name: str | None = None
-    api_version: str | None = None
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "metric_id": 1,
-                    "user_id": 1,
-                    "platform_id": 3,
-                    "metric_type": "impressions",
-                    "value": 1000,
-                    "collected_at": "2025-01-02T10:00:00Z",
-                    "object_type": "account",
-                    "object_id": "",
-                    "period": "day",
-                    "source": "poll",
-                    "raw_name": "page_media_view",
-                    "api_version": "v25.0",
-                }
-            ]
-        }
+# ``number``: a JSON number, or the exact decimal as a string where a number cannot carry it
+# (beyond the double range, integers beyond 2^53: ``fields.number``).
+_KIND_TYPES: dict[str, Any] = {
+    "id": int,
+    "count": int,
+    "number": float | str,
+    "time": datetime,
+    "code": str,
+    "text": str,
+}
+
+
+def model_of(name: str, fields: tuple[RowField, ...], doc: str) -> type[BaseModel]:
+    """A response model built from a row's field spec (``socialmetrics.metrics_query.fields``):
+    the OpenAPI schema lists the same fields, in the same order, as the JSON and CSV."""
+    definitions: dict[str, Any] = {
+        f.name: (
+            _KIND_TYPES[f.kind] | None if f.nullable else _KIND_TYPES[f.kind],
+            Field(description=f.description),
+        )
+        for f in fields
+    }
+    return create_model(
+        name,
+        __config__=ConfigDict(json_schema_extra={"examples": [example(fields)]}),
+        __doc__=doc,
+        **definitions,
     )
 
 
-class SummaryOut(BaseModel):
-    bucket_start: str
-    user_id: int
-    platform_id: int
-    metric_type: str
-    value: MetricValue
-    count: int
+MetricOut = model_of("MetricOut", METRIC_FIELDS, "One metric value of one platform account.")
+SummaryOut = model_of(
+    "SummaryOut",
+    SUMMARY_FIELDS,
+    "One bucket of one series: never across accounts, object types or periods.",
+)
+# ``list[MetricOut]`` for FastAPI; spelled as a GenericAlias since the models are built at import.
+MetricList = GenericAlias(list, (MetricOut,))
+SummaryList = GenericAlias(list, (SummaryOut,))
 
 
 # --- consent -------------------------------------------------------------------------------------

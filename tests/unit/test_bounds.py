@@ -7,12 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
 
-from functions.api.schemas import RegisterTokenIn
 from socialmetrics import bounds
 from socialmetrics.db import faults
-from socialmetrics.metrics_query.service import number
+from socialmetrics.metrics_query.fields import number
 
 PLUS_14 = timezone(timedelta(hours=14))
 MINUS_14 = timezone(timedelta(hours=-14))
@@ -53,18 +51,6 @@ def test_ids_must_fit_their_column(value: int, maximum: int, ok: bool) -> None:
     else:
         with pytest.raises(ValueError, match="between 1 and"):
             bounds.db_id(value, maximum)
-
-
-def test_register_token_expiry_is_range_checked() -> None:
-    body = {"platform_user_id": "p", "access_token": "a", "platform_id": 3}
-    with pytest.raises(ValidationError, match="years 1-9999"):
-        RegisterTokenIn.model_validate_json(
-            json.dumps({**body, "expires_at": "0001-01-01T00:00:00+14:00"})
-        )
-    ok = RegisterTokenIn.model_validate_json(
-        json.dumps({**body, "expires_at": "2030-01-01T12:00:00+02:00"})
-    )
-    assert ok.expires_at == datetime(2030, 1, 1, 10, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

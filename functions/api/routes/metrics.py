@@ -8,20 +8,23 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from functions.api.deps import MAX_ID, MAX_PLATFORM_ID, CurrentActor, problem_responses, route
-from functions.api.schemas import MetricOut, SummaryOut
+from functions.api.schemas import MetricList, SummaryList
 from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
-from socialmetrics.db.models import PlatformRow
+from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
 from socialmetrics.identity.service import visible_user
 from socialmetrics.metrics_query import service as query
+from socialmetrics.metrics_query.fields import metric_json, summary_json
 from socialmetrics.metrics_query.service import MetricFilter
+from socialmetrics.points import ObjectType, Period
 
 router = APIRouter(tags=["metrics"])
 
@@ -31,6 +34,12 @@ PlatformQ = Annotated[
     Query(min_length=1, max_length=50, description="Platform name, case-insensitive"),
 ]
 PlatformIdQ = Annotated[int | None, Query(ge=1, le=MAX_PLATFORM_ID)]
+AccountIdQ = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_ID, description="One platform account (`account_id` of your tokens)"),
+]
+ObjectTypeQ = Annotated[ObjectType | None, Query(description="account, post, video, …")]
+PeriodQ = Annotated[Period | None, Query(description="snapshot, lifetime, day, …")]
 MetricTypeQ = Annotated[str | None, Query(min_length=1, max_length=64, examples=["impressions"])]
 DateQ = Annotated[
     str | None,
@@ -46,7 +55,10 @@ class MetricQuery(BaseModel):
     user_id: UserIdQ = None
     platform: PlatformQ = None
     platform_id: PlatformIdQ = None
+    account_id: AccountIdQ = None
     metric_type: MetricTypeQ = None
+    object_type: ObjectTypeQ = None
+    period: PeriodQ = None
     start_date: DateQ = None
     end_date: DateQ = None
     limit: LimitQ = None
@@ -105,6 +117,24 @@ def _platform(session: Session, name: str | None, platform_id: int | None) -> in
     return platform_id
 
 
+def _account(
+    session: Session, actor: Actor, user_id: int | None, account_id: int
+) -> tuple[int, int]:
+    """The (user, platform) of the account filter: an account of ``user_id`` if given, and of
+    the caller unless an admin; else 404, like another user's id, so another tenant's account
+    ids are never confirmed."""
+    owner = session.execute(
+        select(Account.user_id, Account.platform_id).where(Account.id == account_id)
+    ).one_or_none()
+    if (
+        owner is None
+        or (user_id is not None and owner.user_id != user_id)
+        or (not actor.is_admin and owner.user_id != actor.user_id)
+    ):
+        raise NotFound("Account not found.")
+    return owner.user_id, owner.platform_id
+
+
 def _scope(session: Session, actor: Actor, user_id: int | None, action: str) -> int | None:
     """The user whose metrics are read: a client only ever its own (any other id is 404)."""
     if not actor.is_admin:
@@ -123,10 +153,19 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
     end = _parse_moment("end_date", q.end_date, end=True) if q.end_date else None
     if start is not None and end is not None and end <= start:
         raise InvalidInput("end_date is before start_date.")
+    user_id = q.user_id
+    platform_id = _platform(session, _text("platform", q.platform), q.platform_id)
+    if q.account_id is not None:
+        user_id, account_platform = _account(session, actor, q.user_id, q.account_id)
+        if platform_id is not None and platform_id != account_platform:
+            raise InvalidInput("account_id is not an account of that platform.")
     return MetricFilter(
-        user_id=_scope(session, actor, q.user_id, action),
-        platform_id=_platform(session, _text("platform", q.platform), q.platform_id),
+        user_id=_scope(session, actor, user_id, action),
+        platform_id=platform_id,
+        account_id=q.account_id,
         metric_type=_text("metric_type", q.metric_type),
+        object_type=q.object_type,
+        period=q.period,
         start=start,
         end=end,
     )
@@ -142,23 +181,6 @@ def _limit(limit: int | None, default: int) -> int:
     return limit or default
 
 
-def _metric_json(row: query.MetricRow) -> dict[str, object]:
-    return {
-        "metric_id": row.metric_id,
-        "user_id": row.user_id,
-        "platform_id": row.platform_id,
-        "metric_type": row.metric_type,
-        "value": query.number(row.value),
-        "collected_at": query.iso(row.collected_at),
-        "object_type": row.object_type,
-        "object_id": row.object_id,
-        "period": row.period,
-        "source": row.source,
-        "raw_name": row.raw_name,
-        "api_version": row.api_version,
-    }
-
-
 def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     if next_cursor is None:
         return {}
@@ -171,7 +193,7 @@ def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     "GET",
     "/metrics/",
     summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv streams",
-    response_model=list[MetricOut],
+    response_model=MetricList,
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
         **problem_responses(401, 404),
@@ -197,17 +219,16 @@ def list_metrics(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
         )
-    return JSONResponse(
-        [_metric_json(r) for r in rows], headers=_next_headers(request, next_cursor)
-    )
+    return JSONResponse([metric_json(r) for r in rows], headers=_next_headers(request, next_cursor))
 
 
 @route(
     router,
     "GET",
     "/metrics/summary",
-    summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last",
-    response_model=list[SummaryOut],
+    summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last, "
+    "one row per account, metric type, object type and period",
+    response_model=SummaryList,
     responses=problem_responses(401, 404),
 )
 def summary(
@@ -221,15 +242,5 @@ def summary(
     with unit_of_work() as session:
         f = _filter(session, actor, "metrics.summary", q)
         rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
-    body = [
-        {
-            "bucket_start": query.iso(r.bucket_start),
-            "user_id": r.user_id,
-            "platform_id": r.platform_id,
-            "metric_type": r.metric_type,
-            "value": query.number(r.value),
-            "count": r.count,
-        }
-        for r in rows
-    ]
+    body = [summary_json(r) for r in rows]
     return JSONResponse(body, headers=_next_headers(request, next_cursor))

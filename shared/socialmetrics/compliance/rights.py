@@ -21,7 +21,7 @@ from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.compliance.consent import consent_history
 from socialmetrics.db.models import Account, ApiKey, AuditLog, Consent, Metric, WebhookEvent
 from socialmetrics.identity.service import list_api_keys, visible_user
-from socialmetrics.metrics_query.service import MetricFilter, iso, iter_metrics, number
+from socialmetrics.metrics_query.service import MetricFilter, iso, iter_metrics, metric_json
 
 
 def _jsonable(value: Any) -> Any:
@@ -75,17 +75,7 @@ def export_user(session: Session, actor: Actor, user_id: int) -> dict[str, Any]:
 def export_metrics(user_id: int) -> Iterator[dict[str, Any]]:
     """The user's metrics, page by page (for a streamed export)."""
     for row in iter_metrics(MetricFilter(user_id=user_id)):
-        yield {
-            "metric_id": row.metric_id,
-            "platform_id": row.platform_id,
-            "metric_type": row.metric_type,
-            "value": number(row.value),
-            "collected_at": iso(row.collected_at),
-            "object_type": row.object_type,
-            "object_id": row.object_id,
-            "period": row.period,
-            "source": row.source,
-        }
+        yield metric_json(row)
 
 
 def erase_user(session: Session, actor: Actor, user_id: int) -> dict[str, int]:

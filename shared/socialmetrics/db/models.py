@@ -136,6 +136,8 @@ class Metric(Base):
             name="metrics_point_key",
         ),
         Index("metrics_user_platform_time_idx", "user_id", "platform_id", "collected_at", "id"),
+        Index("metrics_user_time_idx", "user_id", "collected_at", "id"),
+        Index("metrics_account_time_idx", "account_id", "collected_at", "id"),
         Index("metrics_collected_at_idx", "collected_at"),
         {"postgresql_partition_by": "RANGE (collected_at)"},
     )

@@ -1,73 +1,51 @@
 """Metric reads with keyset pagination, time-bucket summaries and CSV streaming.
 
 Pages are ordered ``collected_at DESC, id DESC`` and continue with
-``WHERE (collected_at, id) < (:t, :id)``, which the index
-``metrics_user_platform_time_idx (user_id, platform_id, collected_at, id)`` answers by a
-backward range scan: page 10 000 costs what page 1 costs. The cursor is opaque (base64url);
-a malformed one is invalid input, never a 500.
+``WHERE (collected_at, id) < (:t, :id)``, which the ``(…, collected_at, id)`` indexes answer
+by a backward range scan (see ``queries.py``): page 10 000 costs what page 1 costs. Cursors
+are opaque (base64url); a malformed one is invalid input, never a 500. Row shapes come from
+``fields.py``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
-import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+import json
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
 from socialmetrics import bounds
-from socialmetrics.db.models import Metric
 from socialmetrics.errors import InvalidInput
+from socialmetrics.metrics_query import queries
+from socialmetrics.metrics_query.fields import SUMMARY_GROUP, csv_lines, iso, metric_json, number
+from socialmetrics.metrics_query.queries import MetricFilter
+
+__all__ = [
+    "MetricFilter",
+    "MetricRow",
+    "SummaryRow",
+    "csv_lines",
+    "decode_cursor",
+    "encode_cursor",
+    "iso",
+    "iter_metrics",
+    "list_metrics",
+    "metric_json",
+    "number",
+    "summarise",
+]
 
 Interval = Literal["day", "week", "month"]
 Aggregate = Literal["sum", "avg", "min", "max", "last"]
-CSV_COLUMNS = (
-    "metric_id",
-    "user_id",
-    "platform_id",
-    "metric_type",
-    "value",
-    "collected_at",
-    "object_type",
-    "object_id",
-    "period",
-    "source",
-    "raw_name",
-    "api_version",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class MetricFilter:
-    user_id: int | None = None
-    platform_id: int | None = None
-    metric_type: str | None = None
-    start: datetime | None = None  # inclusive
-    end: datetime | None = None  # exclusive
-
-
-@dataclass(frozen=True, slots=True)
-class MetricRow:
-    metric_id: int
-    user_id: int
-    platform_id: int
-    metric_type: str
-    value: Decimal
-    collected_at: datetime
-    object_type: str
-    object_id: str
-    period: str
-    source: str
-    raw_name: str | None = None  # the platform's own name (shows deprecation switches)
-    api_version: str | None = None
+MetricRow = RowMapping
+"""A metric row: every name of ``fields.METRIC_FIELDS`` → its value."""
+SummaryRow = RowMapping
+"""A summary row: every name of ``fields.SUMMARY_FIELDS`` → its value."""
 
 
 def _b64(raw: str) -> str:
@@ -96,48 +74,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput("The cursor is not valid.") from None
 
 
-def _where(f: MetricFilter) -> list[Any]:
-    clauses: list[Any] = []
-    if f.user_id is not None:
-        clauses.append(Metric.user_id == f.user_id)
-    if f.platform_id is not None:
-        clauses.append(Metric.platform_id == f.platform_id)
-    if f.metric_type is not None:
-        clauses.append(Metric.metric_type == f.metric_type)
-    if f.start is not None:
-        clauses.append(Metric.collected_at >= f.start)
-    if f.end is not None:
-        clauses.append(Metric.collected_at < f.end)
-    return clauses
-
-
 def list_metrics(
     session: Session, f: MetricFilter, limit: int, cursor: str | None = None
 ) -> tuple[list[MetricRow], str | None]:
     """One page (newest first) and the cursor of the next page (``None`` on the last)."""
-    query = select(
-        Metric.id,
-        Metric.user_id,
-        Metric.platform_id,
-        Metric.metric_type,
-        Metric.value,
-        Metric.collected_at,
-        Metric.object_type,
-        Metric.object_id,
-        Metric.period,
-        Metric.source,
-        Metric.raw_name,
-        Metric.api_version,
-    ).where(*_where(f))
-    if cursor:
-        moment, metric_id = decode_cursor(cursor)
-        query = query.where(tuple_(Metric.collected_at, Metric.id) < tuple_(moment, metric_id))
-    query = query.order_by(Metric.collected_at.desc(), Metric.id.desc()).limit(limit + 1)
-    rows = [MetricRow(*r) for r in cast(list[Any], session.execute(query).all())]
+    after = decode_cursor(cursor) if cursor else None
+    rows = list(queries.metric_page(session, f, limit + 1, after))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].collected_at, rows[-1].metric_id)
+        next_cursor = encode_cursor(rows[-1]["collected_at"], rows[-1]["metric_id"])
     return rows, next_cursor
 
 
@@ -160,80 +106,35 @@ def iter_metrics(
             return
 
 
-MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
-
-
-def number(value: Decimal) -> int | float | str:
-    """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
-    (the seed's ``1000``), other values within the double range as the nearest double, and
-    anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
-    would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string."""
-    if value.is_finite() and value == value.to_integral_value():
-        if abs(value) <= MAX_EXACT_INTEGER:
-            return int(value)
-        return str(value)
-    nearest = float(value)
-    if math.isfinite(nearest) and (nearest != 0 or value == 0):
-        return nearest
-    return str(value)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def csv_lines(rows: Iterator[MetricRow]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(
-            [
-                row.metric_id,
-                row.user_id,
-                row.platform_id,
-                _csv_safe(row.metric_type),
-                row.value,
-                iso(row.collected_at),
-                row.object_type,
-                _csv_safe(row.object_id),
-                row.period,
-                row.source,
-                _csv_safe(row.raw_name or ""),
-                row.api_version or "",
-            ]
-        )
-        yield buffer.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) in free-text columns."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 # --- summaries ---------------------------------------------------------------------------------
 
-_AGG_SQL = {
-    "sum": "sum(value)",
-    "avg": "avg(value)",
-    "min": "min(value)",
-    "max": "max(value)",
-    "last": "(array_agg(value ORDER BY collected_at DESC, id DESC))[1]",
-}
-_STEP = {"day": "1 day", "week": "7 days", "month": "1 month"}
+
+def _summary_cursor(row: Mapping[Any, Any]) -> str:
+    keys = [row[name] for name in SUMMARY_GROUP]
+    return _b64(f"s2|{row['bucket_start'].astimezone(UTC).isoformat()}|{json.dumps(keys)}")
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryRow:
-    bucket_start: datetime
-    user_id: int
-    platform_id: int
-    metric_type: str
-    value: Decimal
-    count: int
+def _decode_summary_cursor(cursor: str) -> tuple[datetime, tuple[Any, ...]]:
+    parts = _unb64(cursor, 2)
+    try:
+        if len(parts) != 3 or parts[0] != "s2":
+            raise ValueError
+        bucket = bounds.utc(datetime.fromisoformat(parts[1]))
+        keys = json.loads(parts[2])
+        if not isinstance(keys, list):
+            raise ValueError
+        if len(keys) != len(SUMMARY_GROUP):
+            raise ValueError
+        for name, value in zip(SUMMARY_GROUP, keys, strict=True):
+            if name.endswith("_id"):
+                if type(value) is not int:
+                    raise ValueError
+                bounds.db_id(value)
+            elif not isinstance(value, str) or "\x00" in value:
+                raise ValueError
+    except ValueError:  # json.JSONDecodeError is a ValueError
+        raise InvalidInput("The cursor is not valid.") from None
+    return bucket, tuple(keys)
 
 
 def summarise(
@@ -244,69 +145,14 @@ def summarise(
     limit: int,
     cursor: str | None = None,
 ) -> tuple[list[SummaryRow], str | None]:
-    """Values per (bucket, user, platform, metric type), newest bucket first, keyset-paged."""
-    if interval not in _STEP or agg not in _AGG_SQL:
+    """Values per (bucket, account, metric type, object type, period), newest bucket first,
+    keyset-paged. Never aggregates across accounts, object types or periods."""
+    if interval not in queries.STEPS or agg not in queries.AGGREGATES:
         raise InvalidInput("interval must be day|week|month and agg sum|avg|min|max|last.")
-    params: dict[str, Any] = {"interval": interval, "limit": limit + 1}
-    inner = ["TRUE"]
-    for column, value in (
-        ("user_id", f.user_id),
-        ("platform_id", f.platform_id),
-        ("metric_type", f.metric_type),
-    ):
-        if value is not None:
-            inner.append(f"{column} = :{column}")
-            params[column] = value
-    if f.start is not None:
-        inner.append("collected_at >= :start")
-        params["start"] = f.start
-    if f.end is not None:
-        inner.append("collected_at < :end")
-        params["end"] = f.end
-    outer = "TRUE"
-    if cursor:
-        parts = _unb64(cursor, 4)
-        try:
-            if len(parts) != 5 or parts[0] != "s1":
-                raise ValueError
-            if "\x00" in parts[4]:
-                raise ValueError
-            params.update(
-                c_bucket=bounds.utc(datetime.fromisoformat(parts[1])),
-                c_user=bounds.db_id(int(parts[2])),
-                c_platform=bounds.db_id(int(parts[3]), bounds.INT_MAX),
-                c_type=parts[4],
-            )
-        except ValueError:
-            raise InvalidInput("The cursor is not valid.") from None
-        inner.append(
-            f"collected_at < CAST(:c_bucket AS timestamptz) + interval '{_STEP[interval]}'"
-        )
-        outer = (
-            "(bucket < :c_bucket OR (bucket = :c_bucket AND "
-            "(user_id, platform_id, metric_type) > (:c_user, :c_platform, :c_type)))"
-        )
-    sql = text(
-        f"""
-        SELECT bucket, user_id, platform_id, metric_type, value, n FROM (
-            SELECT date_trunc(:interval, collected_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                       AS bucket,
-                   user_id, platform_id, metric_type, {_AGG_SQL[agg]} AS value, count(*) AS n
-            FROM metrics WHERE {" AND ".join(inner)}
-            GROUP BY 1, 2, 3, 4
-        ) AS s
-        WHERE {outer}
-        ORDER BY bucket DESC, user_id, platform_id, metric_type
-        LIMIT :limit
-        """  # noqa: S608 - only fixed fragments are interpolated; values are bound
-    )
-    rows = [SummaryRow(*r) for r in session.execute(sql, params).all()]
+    after = _decode_summary_cursor(cursor) if cursor else None
+    rows = list(queries.summary_page(session, f, interval, agg, limit + 1, after))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _b64(
-            f"s1|{last.bucket_start.astimezone(UTC).isoformat()}|{last.user_id}|"
-            f"{last.platform_id}|{last.metric_type}"
-        )
+        next_cursor = _summary_cursor(rows[-1])
     return rows, next_cursor

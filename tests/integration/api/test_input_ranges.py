@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -23,6 +24,11 @@ def _cursor(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _summary(bucket: str, user: int, platform: int, account: int, metric: str) -> str:
+    keys = [user, platform, account, metric, "account", "day"]  # fields.SUMMARY_GROUP
+    return _cursor(f"s2|{bucket}|{json.dumps(keys)}")
+
+
 BIG = 2**63
 OUT_OF_RANGE = [
     ("/metrics/", "start_date=0001-01-01T00:00:00%2B14:00"),
@@ -33,10 +39,10 @@ OUT_OF_RANGE = [
     ("/metrics/", "cursor=" + _cursor(f"m1|2025-01-01T00:00:00+00:00|{BIG}")),
     ("/metrics/", "cursor=" + _cursor("m1|2025-01-01T00:00:00+00:00|-1")),
     ("/metrics/", "cursor=" + _cursor("m1|2025-01-01T00:00:00|5")),  # no timezone
-    ("/metrics/summary", "cursor=" + _cursor("s1|0001-01-01T00:00:00+14:00|1|3|reach")),
-    ("/metrics/summary", "cursor=" + _cursor(f"s1|2025-01-01T00:00:00+00:00|{BIG}|3|reach")),
-    ("/metrics/summary", "cursor=" + _cursor(f"s1|2025-01-01T00:00:00+00:00|1|{2**31}|reach")),
-    ("/metrics/summary", "cursor=" + _cursor("s1|2025-01-01T00:00:00+00:00|1|3|re\x00ach")),
+    ("/metrics/summary", "cursor=" + _summary("0001-01-01T00:00:00+14:00", 1, 3, 1, "reach")),
+    ("/metrics/summary", "cursor=" + _summary("2025-01-01T00:00:00+00:00", BIG, 3, 1, "reach")),
+    ("/metrics/summary", "cursor=" + _summary("2025-01-01T00:00:00+00:00", 1, 3, 0, "reach")),
+    ("/metrics/summary", "cursor=" + _summary("2025-01-01T00:00:00+00:00", 1, 3, 1, "re\x00ach")),
 ]
 OPEN_ENDS = [
     "end_date=9999-12-31",
