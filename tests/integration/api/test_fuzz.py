@@ -118,4 +118,5 @@ def test_openapi_fuzz_finds_no_5xx_and_no_schema_violation(
     print(f"{role}: {operations} operations, responses by status {sorted(statuses.items())}")
     assert operations > 20
     assert not failures, "\n\n".join(failures)
-    assert sum(n for status, n in statuses.items() if status < 300) > operations  # signed in
+    # Signed in: many requests succeed (not a run of 401s).
+    assert sum(n for status, n in statuses.items() if status < 300) >= operations // 2
