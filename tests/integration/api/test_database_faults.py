@@ -174,3 +174,12 @@ def test_connect_and_statement_timeouts_are_separate(api: Api) -> None:
         assert raw._usock.gettimeout() == 8.0
         timeout = connection.execute(text("SHOW statement_timeout")).scalar_one()
     assert timeout == "7s"
+
+
+def test_no_free_pooled_connection_answers_503(api: Api) -> None:
+    ana = make_person(api, "Ana")
+    with (
+        settings_env(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0", DB_CONNECT_TIMEOUT_SECONDS="1"),
+        get_engine().connect(),  # holds the only connection
+    ):
+        _assert_unavailable(api.call("GET", "/metrics/", token=ana.token))
