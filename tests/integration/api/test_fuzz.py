@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,9 +29,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import text
 
-from socialmetrics.db.engine import unit_of_work
+from socialmetrics.db.engine import get_engine, unit_of_work
 from socialmetrics.db.metrics import upsert_points
 from socialmetrics.points import MetricPoint
+from tests.conftest import TABLES
 from tests.factories import give_consent, make_account
 from tests.integration.api.conftest import Person, make_person
 from tests.integration.api.gateway import Api
@@ -59,15 +60,34 @@ def _seed(person: Person) -> None:
 
 
 @pytest.fixture
-def people(api: Api) -> dict[str, Person]:
+def people(api: Api) -> Iterator[dict[str, Person]]:
     # Ids far from the small integers the fuzzer favours, so that a generated DELETE or PUT
     # on /users/{id} does not erase the very users the run authenticates as.
     with unit_of_work() as session:
         session.execute(text("SELECT setval(pg_get_serial_sequence('users', 'id'), 987654)"))
+        seeded = session.execute(text("SELECT id, name, family FROM platforms")).all()
     people = {"client": make_person(api, "Ana"), "admin": make_person(api, "Admin", "admin")}
     for person in people.values():
         _seed(person)
-    return people
+    yield people
+    # The admin run creates, renames and deletes platforms, which no fixture resets: put the
+    # seeded catalogue back for the tests that follow.
+    with get_engine().begin() as connection:
+        connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        connection.execute(
+            text("DELETE FROM platforms WHERE NOT (id = ANY(:ids))"),
+            {"ids": [r.id for r in seeded]},
+        )
+        connection.execute(text("UPDATE platforms SET name = '~' || id"))
+        for row in seeded:
+            connection.execute(
+                text(
+                    "INSERT INTO platforms (id, name, family) OVERRIDING SYSTEM VALUE"
+                    " VALUES (:id, :name, :family) ON CONFLICT (id) DO UPDATE"
+                    " SET name = :name, family = :family, api_key_ciphertext = NULL"
+                ),
+                {"id": row.id, "name": row.name, "family": row.family},
+            )
 
 
 def _runner(case_check: Callable[[Any], None], strategy: Any) -> Callable[[], None]:
