@@ -32,7 +32,7 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
 
 from local.runtime import aws as local_aws  # noqa: E402
 from local.runtime import postgres  # noqa: E402
-from tests.support import reset_process_state  # noqa: E402
+from tests.support import HungServer, reset_process_state  # noqa: E402
 
 TABLES = (
     "metrics, message_statuses, webhook_events, collection_runs, consents, audit_log, "
@@ -107,3 +107,14 @@ def lambda_context() -> object:
     from tests.support import FakeLambdaContext
 
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def hung_endpoint() -> Iterator[HungServer]:
+    """A loopback server that accepts connections and never answers (see ``HungServer``).
+
+    Clients built against it are forgotten afterwards, so later tests talk to the real
+    endpoints again."""
+    with HungServer() as server:
+        yield server
+    reset_process_state()

@@ -1,17 +1,15 @@
-"""Loopback TCP servers that misbehave on purpose, for timeout tests (no mocks).
+"""A loopback TCP relay that goes silent on purpose, for timeout tests (no mocks).
 
-:func:`hung_server` accepts connections and never answers a byte: a database or endpoint that
-hangs. :class:`Relay` forwards bytes to a real server until :meth:`Relay.hang` is called, after
-which it keeps the connections open and forwards nothing: a database that stops answering
-mid-session (after the handshake succeeded).
+:class:`Relay` forwards bytes to a real server until :meth:`Relay.hang` is called, after which
+it keeps the connections open and forwards nothing: a database that stops answering
+mid-session, after the handshake succeeded. (A server that never answers at all is
+``tests.support.HungServer``.)
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 _POLL_SECONDS = 0.1
 
@@ -23,35 +21,6 @@ def _listener() -> socket.socket:
     server.listen(16)
     server.settimeout(_POLL_SECONDS)
     return server
-
-
-@contextmanager
-def hung_server() -> Iterator[tuple[str, int]]:
-    """``(host, port)`` of a server that accepts and then stays silent until the block ends."""
-    server = _listener()
-    stop = threading.Event()
-    held: list[socket.socket] = []
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            held.append(connection)
-
-    thread = threading.Thread(target=accept, name="hung-server", daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        for connection in held:
-            connection.close()
-        server.close()
 
 
 class Relay:

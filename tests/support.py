@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
+
+# Small budgets so a hung dependency fails in well under a second in tests.
+TEST_AWS_BUDGET = {
+    "AWS_CONNECT_TIMEOUT_SECONDS": "0.5",
+    "AWS_READ_TIMEOUT_SECONDS": "0.3",
+    "AWS_MAX_ATTEMPTS": "2",
+}
+
 
 def reset_process_state() -> None:
     """Forget cached settings, engines and AWS clients after the environment changed."""
     from socialmetrics import aws
     from socialmetrics.config import get_settings
     from socialmetrics.db import engine
+    from socialmetrics.security import envelope
 
     engine.dispose()
     get_settings.cache_clear()
     aws.reset_caches()
+    envelope.reset_default_provider()  # it holds a KMS client
+
+
+def hang_aws_service(monkeypatch: pytest.MonkeyPatch, service: str, url: str) -> None:
+    """Point one AWS service (``KMS``, ``SQS``, ``SECRETS_MANAGER``: botocore's
+    ``AWS_ENDPOINT_URL_<SERVICE>`` names) at ``url``, with the small test budget; the other
+    services keep ``AWS_ENDPOINT_URL``."""
+    for name, value in {**TEST_AWS_BUDGET, f"AWS_ENDPOINT_URL_{service}": url}.items():
+        monkeypatch.setenv(name, value)
+    reset_process_state()
 
 
 class FakeLambdaContext:
@@ -31,4 +54,52 @@ class FakeLambdaContext:
         self.log_stream_name = "2026/11/28/[$LATEST]test"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return 120_000  # a fresh invocation of a 120 s function (the collector's timeout)
+
+
+class HungServer:
+    """A loopback TCP server that accepts every connection and never answers a byte: what a
+    hung dependency looks like from the client (connect succeeds, the read times out).
+
+    ``connections`` counts the connections accepted, i.e. the attempts a client made."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self._listener.settimeout(0.05)
+        self._accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._serve, name="hung-server", daemon=True)
+        self.port = int(self._listener.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._accepted)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._accepted.append(conn)  # held open, never read from or written to
+
+    def __enter__(self) -> HungServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._listener.close()
+        with self._lock:
+            for conn in self._accepted:
+                conn.close()

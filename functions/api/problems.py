@@ -12,8 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from socialmetrics.aws import unreachable
 from socialmetrics.db import faults
-from socialmetrics.errors import DomainError, Throttled
+from socialmetrics.errors import DependencyUnavailable, DomainError, ServiceUnavailable, Throttled
 from socialmetrics.logging import logger
 from socialmetrics.secrets import MissingSecret
 from socialmetrics.security.envelope import EnvelopeError
@@ -73,7 +74,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        headers = (
+            {"Retry-After": str(exc.retry_after)}
+            if isinstance(exc, Throttled | ServiceUnavailable)
+            else None
+        )
         if exc.status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="socialmetrics"'}
         return problem(
@@ -101,18 +106,36 @@ def install(app: FastAPI) -> None:
             headers=dict(exc.headers or {}) or None,
         )
 
+    def _dependency(request: Request, detail: str) -> JSONResponse:
+        """A dependency out of its time budget (or unreachable): a fast, retriable 503."""
+        error = DependencyUnavailable(detail)
+        return problem(
+            error.status,
+            error.detail,
+            title=error.title,
+            type_uri=error.type_uri,
+            request=request,
+            headers={"Retry-After": str(error.retry_after)},
+        )
+
     @app.exception_handler(EnvelopeError)
     async def _keys(request: Request, exc: EnvelopeError) -> JSONResponse:
         logger.warning("key service failure", extra={"error": str(exc)})
-        return problem(503, "The key service is unavailable; try again shortly.", request=request)
+        return _dependency(request, "The key service is unavailable; try again shortly.")
 
     @app.exception_handler(MissingSecret)
     @app.exception_handler(BotoCoreError)
     @app.exception_handler(ClientError)
     async def _configuration(request: Request, exc: Exception) -> JSONResponse:
+        if unreachable(exc):
+            logger.warning("AWS dependency unreachable", extra={"error": type(exc).__name__})
+            return _dependency(request, "An AWS service did not answer in time; try again shortly.")
         logger.error("dependency or configuration failure", extra={"error": type(exc).__name__})
         return problem(
-            503, "A required service is unavailable; try again shortly.", request=request
+            503,
+            "A required service is unavailable; try again shortly.",
+            request=request,
+            headers={"Retry-After": str(ServiceUnavailable.retry_after)},
         )
 
     @app.exception_handler(DBAPIError)
@@ -135,7 +158,7 @@ def install(app: FastAPI) -> None:
             503,
             "The database is unavailable; try again shortly.",
             request=request,
-            headers={"Retry-After": str(faults.RETRY_AFTER_SECONDS)},
+            headers={"Retry-After": str(ServiceUnavailable.retry_after)},
         )
 
     @app.exception_handler(Exception)

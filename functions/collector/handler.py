@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account, defer
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.config import get_settings
@@ -44,8 +45,12 @@ class RetryLater(Exception):
     """The message stays in the queue (reported in ``batchItemFailures``)."""
 
 
-def record_handler(record: SQSRecord) -> str:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
     logger.append_keys(message_id=record.message_id)
+    # A record that could not finish in the time left goes back to the queue now (reported in
+    # batchItemFailures) rather than dying with the whole batch at the Lambda timeout.
+    needed = record_seconds(get_settings(), aws=True, database=True, platforms=True)
+    ensure_time_left(lambda_context, needed)
     try:
         request = CollectRequest.model_validate_json(record.body)
     except ValidationError as exc:

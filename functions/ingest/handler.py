@@ -19,6 +19,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialmetrics.budgets import ensure_time_left, record_seconds
+from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.logging import bind_correlation_id, logger
 from socialmetrics.webhooks.apply import ingest_delivery
@@ -27,8 +29,10 @@ from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     bind_correlation_id(record.message_id)
+    # Not enough time left for one more delivery: back to the queue now, not at the timeout.
+    ensure_time_left(lambda_context, record_seconds(get_settings(), database=True))
     try:
         delivery = Delivery.from_message(record.body)
         with unit_of_work() as session:

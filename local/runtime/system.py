@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from infra import definition
 from local.runtime import aws as local_aws
 from local.runtime import postgres
 
@@ -161,7 +162,8 @@ def run(
 ) -> int:
     """Start everything, print how to call it, serve until Ctrl-C/SIGTERM or ``for_seconds``."""
     STATE.mkdir(exist_ok=True)
-    for name, value in LOCAL_DEFAULTS.items():
+    # One process hosts every function: the strictest of their time budgets applies.
+    for name, value in {**definition.local_budget_environment(), **LOCAL_DEFAULTS}.items():
         os.environ.setdefault(name, value)
     with contextlib.ExitStack() as stack:
         server_url = stack.enter_context(postgres.server(STATE / "pg"))

@@ -3,15 +3,29 @@
 Clients are created on first use and cached per process (Lambda reuses them across
 invocations); boto3 itself is imported lazily so functions that never call AWS do not pay for it.
 Queue URLs are resolved by name once and cached.
+
+Every client carries the function's time budget (``AWS_CONNECT_TIMEOUT_SECONDS``,
+``AWS_READ_TIMEOUT_SECONDS``, ``AWS_MAX_ATTEMPTS``, set per function by the stack definition):
+a hung endpoint fails within ``attempts x (connect + read)`` plus the standard-mode backoff,
+and :func:`unreachable` tells such a failure apart from an answer AWS gave.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from typing import Any
 
 from socialmetrics.config import get_settings
+
+
+def _endpoint_url(service: str) -> str | None:
+    """The configured endpoint, unless a service-specific ``AWS_ENDPOINT_URL_<SERVICE>`` is set:
+    then botocore resolves it (with its own precedence over ``AWS_ENDPOINT_URL``)."""
+    if any(name.startswith("AWS_ENDPOINT_URL_") for name in os.environ):
+        return None
+    return get_settings().aws_endpoint_url or None
 
 
 @cache
@@ -24,13 +38,22 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(
         service,
         region_name=settings.aws_region,
-        endpoint_url=settings.aws_endpoint_url or None,
+        endpoint_url=_endpoint_url(service),
         config=Config(
-            retries={"max_attempts": 3, "mode": "standard"},
-            connect_timeout=3,
-            read_timeout=10,
+            retries={"total_max_attempts": settings.aws_max_attempts, "mode": "standard"},
+            connect_timeout=settings.aws_connect_timeout_seconds,
+            read_timeout=settings.aws_read_timeout_seconds,
         ),
     )
+
+
+def unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` says an AWS endpoint did not answer in time or could not be reached
+    (connect/read timeout, refused or dropped connection) — retriable, and carrying no
+    ``response``, unlike a ``ClientError``."""
+    from botocore.exceptions import ConnectionError, HTTPClientError
+
+    return isinstance(exc, ConnectionError | HTTPClientError)
 
 
 def queue_name(key: str) -> str:

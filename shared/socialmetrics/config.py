@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=2, ge=1, le=50)
     db_max_overflow: int = Field(default=2, ge=0, le=50)
     db_null_pool: bool = False  # True behind RDS Proxy: the proxy pools, the Lambda must not
+    # Time budgets: each deployed function gets its own from infra/definition.py (derived from
+    # its timeout); these defaults serve scripts and the local runtime.
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     # TLS to Postgres: "verify-full" (encrypt + verify the server certificate and host, e.g.
@@ -72,6 +74,10 @@ class Settings(BaseSettings):
     # Deployed stacks pass queue URLs ({"events": "https://sqs…"}) so no GetQueueUrl call
     # is needed on a cold start; otherwise URLs are looked up by name once per process.
     queue_urls: dict[str, str] = Field(default_factory=dict)
+    # Per-call budget of every boto3 client: attempts x (connect + read) + backoff.
+    aws_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=60)
+    aws_read_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    aws_max_attempts: int = Field(default=2, ge=1, le=10)  # in total, the first try included
 
     # --- API authentication ------------------------------------------------------------------
     jwt_signing_key: SecretStr = SecretStr(DEV_JWT_KEY)
@@ -90,11 +96,13 @@ class Settings(BaseSettings):
     tiktok_api_base_url: str = "https://open.tiktokapis.com"
     tiktok_business_base_url: str = "https://business-api.tiktok.com/open_api/v1.3"
     graph_api_version: str = "v25.0"
-    provider_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
-    provider_max_attempts: int = Field(default=4, ge=1, le=10)
+    # Per-call budget of platform requests: attempts x (connect + read) + backoff.
+    provider_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    provider_timeout_seconds: float = Field(default=7.5, gt=0, le=60)  # read (and write)
+    provider_max_attempts: int = Field(default=3, ge=1, le=10)
     provider_max_pages: int = Field(default=50, ge=1, le=1_000)
     provider_backoff_min_seconds: float = Field(default=0.5, ge=0, le=60)
-    provider_backoff_max_seconds: float = Field(default=30.0, ge=0, le=600)
+    provider_backoff_max_seconds: float = Field(default=5.0, ge=0, le=600)
     provider_lookback_days: int = Field(default=7, ge=1, le=30)
     x_client_id: str = "local-x-client"
     x_client_secret: SecretStr = SecretStr(DEV_SECRET)

@@ -54,3 +54,11 @@ class Throttled(DomainError):
 
 class ServiceUnavailable(DomainError):
     status, title, slug = 503, "Service unavailable", "service-unavailable"
+    retry_after = 5  # seconds (the ``Retry-After`` header): long enough for a blip to pass
+
+
+class DependencyUnavailable(ServiceUnavailable):
+    """A dependency (AWS, a platform API) did not answer within its time budget or could not
+    be reached. Retrying later can succeed: the API answers 503, workers retry the message."""
+
+    title, slug = "Dependency unavailable", "dependency-unavailable"

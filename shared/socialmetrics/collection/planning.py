@@ -6,7 +6,8 @@ is ``active`` and ``next_collect_at`` has passed. Due rows are claimed a page at
 ``next_collect_at`` advances by the account's cadence in the same transaction that sends the
 messages, so running the same tick twice enqueues nothing twice. Messages are sent with
 ``SendMessageBatch`` (10 per call) and spread across the window with per-message delays so each
-platform's quota sees a trickle, not a burst. An entry SQS refuses is left due.
+platform's quota sees a trickle, not a burst. An entry SQS refuses is left due; once SQS does
+not answer within its time budget, the rest of the tick is left due without further calls.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from socialmetrics.aws import unreachable
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.platforms import Platform, collect_queue_key
@@ -109,6 +111,7 @@ def send_requests(
     for request in requests:
         by_queue[collect_queue_key(request.platform)].append(request)
     refused: set[int] = set()
+    unreachable_sqs = False
     for key, queued in by_queue.items():
         delays = spread_delays(len(queued), window_seconds)
         for start in range(0, len(queued), SQS_BATCH):
@@ -125,10 +128,14 @@ def send_requests(
                 }
                 for offset, request in enumerate(chunk)
             ]
+            if unreachable_sqs:  # do not spend another call's budget on a hung endpoint
+                refused.update(request.account_id for request in chunk)
+                continue
             try:
                 response = sqs.send_message_batch(QueueUrl=queue_urls[key], Entries=entries)
-            except Exception:
+            except Exception as exc:
                 refused.update(request.account_id for request in chunk)
+                unreachable_sqs = unreachable(exc)
                 continue
             refused.update(int(failure["Id"]) for failure in response.get("Failed", []))
     return refused

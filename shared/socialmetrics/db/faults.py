@@ -20,8 +20,6 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-RETRY_AFTER_SECONDS = 5
-
 # SQLSTATE classes and codes that mean "try again shortly" (PostgreSQL Appendix A).
 _TRANSIENT_CLASSES = ("08", "53")  # connection exception, insufficient resources
 _TRANSIENT_CODES = frozenset(

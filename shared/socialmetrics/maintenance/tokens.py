@@ -1,4 +1,8 @@
-"""Refresh, ahead of time, the tokens that would expire before the next daily run."""
+"""Refresh, ahead of time, the tokens that would expire before the next daily run.
+
+A platform that does not answer within its time budget is not called again in the same run
+(its remaining accounts count as failed), so one hung platform costs one budget, not one per
+account, and the later maintenance steps still run."""
 
 from __future__ import annotations
 
@@ -48,10 +52,14 @@ async def _refresh_all(
     settings: Settings, now: datetime, transport: httpx.AsyncBaseTransport | None
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"refreshed": 0, "reauth_required": 0, "failed": 0, "skipped": 0}
+    unreachable: set[Platform] = set()  # timed out once: not worth another budget this run
     for account_id, platform in expiring_accounts(now):
         client = client_for(platform, settings, transport)
         if not client.supports_refresh:
             report["skipped"] += 1
+            continue
+        if platform in unreachable:  # the collector still refreshes it before use
+            report["failed"] += 1
             continue
         try:
             fresh = await refresh_locked(client, account_id, int(HORIZON.total_seconds()), now)
@@ -63,6 +71,8 @@ async def _refresh_all(
                 "token refresh failed", extra={"account_id": account_id, "error": str(exc)}
             )
             report["failed"] += 1
+            if isinstance(exc, errors.Transient) and exc.code in ("timeout", "connection"):
+                unreachable.add(platform)
         else:
             report["refreshed" if fresh is not None else "skipped"] += 1
     return report

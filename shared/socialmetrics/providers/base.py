@@ -1,7 +1,10 @@
 """The small shared base every platform client stands on.
 
-- One ``httpx.AsyncClient`` per operation, with the settings' timeout on every call and an
-  injectable ``transport`` (tests and the sandbox stand in by configuration alone).
+- One ``httpx.AsyncClient`` per operation, with the function's time budget on every call
+  (``PROVIDER_CONNECT_TIMEOUT_SECONDS``, ``PROVIDER_TIMEOUT_SECONDS`` for reads and writes) and
+  an injectable ``transport`` (tests and the sandbox stand in by configuration alone). One call
+  lasts at most ``attempts x (connect + read)`` plus the backoff between attempts, which the
+  stack definition keeps inside the function's timeout.
 - ``tenacity`` retries with exponential backoff and jitter, bounded by
   ``provider_max_attempts``, for :class:`~socialmetrics.providers.errors.Transient` failures
   only (5xx, timeouts, connection errors, malformed bodies). Auth, permission, rate-limit and
@@ -76,6 +79,16 @@ def number(value: object) -> Decimal | None:
     return None
 
 
+def retry_wait(settings: Settings) -> wait_exponential_jitter:
+    """The wait between attempts: ``min(low x 2^n + rand(0, low), high)`` seconds, with ``low``
+    and ``high`` the ``PROVIDER_BACKOFF_MIN/MAX_SECONDS`` of the function's time budget."""
+    return wait_exponential_jitter(
+        multiplier=settings.provider_backoff_min_seconds,
+        max=settings.provider_backoff_max_seconds,
+        jitter=settings.provider_backoff_min_seconds,
+    )
+
+
 class Session:
     """One operation's HTTP session: retries, error mapping, usage and call counting."""
 
@@ -100,21 +113,33 @@ class Session:
         json_body: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Send with retries for transient failures; return the decoded JSON body."""
+        """Send with retries for transient failures; return the decoded JSON body.
+
+        A platform that has not answered once in this operation and then times out (or cannot
+        be reached) on every attempt of a request is not called again by this client: later
+        requests fail at once, so a hung platform costs one time budget per operation, not one
+        per request. Once it has answered, a slow endpoint only fails its own request."""
         settings = self._client.settings
+        if self._client.unreachable is not None:
+            raise Transient(
+                f"{method} {self._path(url)} not sent: {self._client.unreachable}",
+                platform=self._client.platform.value,
+                code="unreachable",
+            )
         retrying = AsyncRetrying(
             stop=stop_after_attempt(settings.provider_max_attempts),
-            wait=wait_exponential_jitter(
-                multiplier=settings.provider_backoff_min_seconds,
-                max=settings.provider_backoff_max_seconds,
-                jitter=settings.provider_backoff_min_seconds,
-            ),
+            wait=retry_wait(settings),
             retry=retry_if_exception(lambda exc: isinstance(exc, Transient)),
             reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._once(method, url, params, data, json_body, headers)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(method, url, params, data, json_body, headers)
+        except Transient as exc:
+            if exc.code in ("timeout", "connection") and not self._client.answered:
+                self._client.unreachable = f"the platform did not answer ({exc.code})"
+            raise
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     async def _once(
@@ -142,6 +167,7 @@ class Session:
                 platform=platform,
                 code="connection",
             ) from None
+        self._client.answered = True
         now = utcnow()
         snapshot = self._client._usage(response.headers, now)
         if snapshot is not None:
@@ -185,12 +211,18 @@ class BaseClient:
         self.settings = settings
         self.transport = transport
         self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
+        self.answered = False  # the platform sent a response in this operation
+        self.unreachable: str | None = None  # it never answered and a request ran out of time
 
     @asynccontextmanager
     async def session(self, *secrets: str) -> AsyncIterator[Session]:
         async with httpx.AsyncClient(
             transport=self.transport,
-            timeout=httpx.Timeout(self.settings.provider_timeout_seconds),
+            timeout=httpx.Timeout(
+                self.settings.provider_timeout_seconds,
+                connect=self.settings.provider_connect_timeout_seconds,
+                pool=self.settings.provider_connect_timeout_seconds,
+            ),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
         ) as http:

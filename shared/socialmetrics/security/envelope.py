@@ -59,8 +59,21 @@ PERMANENT_KMS_ERRORS = frozenset(
 )
 
 
+class KeyServiceUnavailable(EnvelopeError):
+    """KMS did not answer within the time budget or could not be reached (always retriable)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False)
+
+
 def _kms_error(action: str, exc: Exception) -> EnvelopeError:
-    code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+    from socialmetrics.aws import unreachable
+
+    if unreachable(exc):  # timeouts and connection errors carry no ``response``
+        return KeyServiceUnavailable(f"KMS {action} failed: {type(exc).__name__}")
+    response = getattr(exc, "response", None)
+    error = response.get("Error") if isinstance(response, Mapping) else None
+    code = str(error.get("Code", "")) if isinstance(error, Mapping) else ""
     return EnvelopeError(
         f"KMS {action} failed: {code or type(exc).__name__}",
         permanent=code in PERMANENT_KMS_ERRORS,

@@ -123,6 +123,8 @@ def problem(error: DomainError, path: str, request_id: str | None) -> Response:
     if request_id:
         document["request_id"] = request_id
     extra = {"allow": ", ".join(error.allowed)} if isinstance(error, MethodNotAllowed) else {}
+    if isinstance(error, ServiceUnavailable):  # the platform redelivers after a while
+        extra["retry-after"] = str(error.retry_after)
     return reply(error.status, json.dumps(document), PROBLEM, **extra)
 
 

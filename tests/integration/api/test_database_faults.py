@@ -19,12 +19,13 @@ from socialmetrics.config import get_settings
 from socialmetrics.db import faults
 from socialmetrics.db.engine import get_engine, unit_of_work
 from socialmetrics.db.metrics import upsert_points
+from socialmetrics.errors import ServiceUnavailable
 from socialmetrics.points import MetricPoint
 from tests.factories import make_account
-from tests.hung_server import Relay, hung_server
+from tests.hung_server import Relay
 from tests.integration.api.conftest import Person, make_person
 from tests.integration.api.gateway import Api, Reply
-from tests.support import reset_process_state
+from tests.support import HungServer, reset_process_state
 
 PLUS_14 = timezone(timedelta(hours=14))
 
@@ -69,7 +70,7 @@ def _backend_pid() -> int:
 def _assert_unavailable(reply: Reply) -> None:
     assert reply.status == 503, reply
     assert reply.headers["content-type"] == "application/problem+json"
-    assert reply.headers["retry-after"] == str(faults.RETRY_AFTER_SECONDS)
+    assert reply.headers["retry-after"] == str(ServiceUnavailable.retry_after)
     assert reply.json()["detail"] == "The database is unavailable; try again shortly."
 
 
@@ -121,8 +122,8 @@ def test_a_server_error_keeps_the_connection(api: Api) -> None:
 def test_a_hung_database_answers_503_with_retry_after(api: Api) -> None:
     ana = make_person(api, "Ana")
     url = make_url(os.environ["DATABASE_URL"])
-    with hung_server() as (host, port):
-        hung = url.set(host=host, port=port).render_as_string(hide_password=False)
+    with HungServer() as server:
+        hung = url.set(host="127.0.0.1", port=server.port).render_as_string(hide_password=False)
         with settings_env(DATABASE_URL=hung, DB_CONNECT_TIMEOUT_SECONDS="1"):
             _assert_unavailable(api.call("GET", "/metrics/", token=ana.token))
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
-from socialmetrics.security.envelope import _kms_error
+from socialmetrics.security.envelope import KeyServiceUnavailable, _kms_error
 
 
 def _client_error(code: str) -> ClientError:
@@ -30,3 +36,21 @@ def test_an_unreachable_endpoint_is_retryable() -> None:
     error = _kms_error("Decrypt", EndpointConnectionError(endpoint_url="http://127.0.0.1:1"))
     assert not error.permanent
     assert "EndpointConnectionError" in str(error)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
+        ConnectTimeoutError(endpoint_url="http://127.0.0.1:1"),
+        ConnectionClosedError(endpoint_url="http://127.0.0.1:1"),
+        EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+    ],
+    ids=type,
+)
+def test_timeouts_without_a_response_are_a_retriable_key_service_error(exc: Exception) -> None:
+    assert getattr(exc, "response", None) is None  # what broke the old mapping
+    error = _kms_error("GenerateDataKey", exc)
+    assert isinstance(error, KeyServiceUnavailable)
+    assert not error.permanent
+    assert type(exc).__name__ in str(error)
