@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ from socialmetrics.points import ObjectType, Period, Source
 Kind = Literal["id", "number", "count", "time", "code", "text"]
 """How a field is typed and rendered:
 
-- ``id``/``count``: integer; ``number``: a JSON number (integral values as integers);
+- ``id``/``count``: integer; ``number``: a JSON number (integral values as integers), or the
+  exact decimal as a string where a JSON number cannot carry it (see :func:`number`);
 - ``time``: UTC ISO 8601 with ``Z``;
 - ``code``: a string from a fixed vocabulary; ``text``: free text (CSV-injection guarded).
 """
@@ -51,7 +53,13 @@ METRIC_FIELDS: tuple[Field, ...] = (
         nullable=True,
     ),
     Field("metric_type", "text", "The normalised metric name.", "impressions"),
-    Field("value", "number", "The value, as the platform reported it.", 1000),
+    Field(
+        "value",
+        "number",
+        "The value, as the platform reported it: a JSON number (integers up to 2^53 exact), "
+        'or the exact decimal as a string when a number cannot carry it (e.g. "1E+400").',
+        1000,
+    ),
     Field("collected_at", "time", "The instant (or period start) of the value, UTC.", None),
     Field(
         "object_type",
@@ -95,7 +103,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     *(_BY_NAME[name] for name in SUMMARY_GROUP[:3]),
     _BY_NAME["platform_account_id"],
     *(_BY_NAME[name] for name in SUMMARY_GROUP[3:]),
-    Field("value", "number", "The aggregate (sum|avg|min|max|last) of the bucket.", 6000),
+    Field(
+        "value",
+        "number",
+        "The aggregate (sum|avg|min|max|last) of the bucket; encoded like a metric's value.",
+        6000,
+    ),
     Field("count", "count", "How many rows went into the aggregate.", 6),
 )
 
@@ -106,9 +119,23 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def number(value: Decimal) -> int | float:
-    """A JSON number: integral values as integers (the seed's ``1000``), others as floats."""
-    return int(value) if value == value.to_integral_value() else float(value)
+MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
+
+
+def number(value: Decimal) -> int | float | str:
+    """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
+    (the seed's ``1000``), other values within the double range as the nearest double, and
+    anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
+    would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string. CSV always
+    carries the exact decimal."""
+    if value.is_finite() and value == value.to_integral_value():
+        if abs(value) <= MAX_EXACT_INTEGER:
+            return int(value)
+        return str(value)
+    nearest = float(value)
+    if math.isfinite(nearest) and (nearest != 0 or value == 0):
+        return nearest
+    return str(value)
 
 
 def csv_safe(value: str) -> str:
