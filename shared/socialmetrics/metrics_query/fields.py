@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+from socialmetrics.points import ObjectType, Period, Source
 
 Kind = Literal["id", "number", "count", "time", "code", "text"]
 """How a field is typed and rendered:
 
-- ``id``/``count``: integer; ``number``: a JSON number (integral values as integers);
+- ``id``/``count``: integer; ``number``: a JSON number (integral values as integers), or the
+  exact decimal as a string where a JSON number cannot carry it (see :func:`number`);
 - ``time``: UTC ISO 8601 with ``Z``;
 - ``code``: a string from a fixed vocabulary; ``text``: free text (CSV-injection guarded).
 """
@@ -32,6 +36,8 @@ class Field:
     description: str
     example: object
     nullable: bool = False
+    choices: tuple[str, ...] = ()
+    """The closed set of values of a ``code`` field (an enum in OpenAPI); empty when open."""
 
 
 METRIC_FIELDS: tuple[Field, ...] = (
@@ -47,12 +53,36 @@ METRIC_FIELDS: tuple[Field, ...] = (
         nullable=True,
     ),
     Field("metric_type", "text", "The normalised metric name.", "impressions"),
-    Field("value", "number", "The value, as the platform reported it.", 1000),
+    Field(
+        "value",
+        "number",
+        "The value, as the platform reported it: a JSON number (integers up to 2^53 exact), "
+        'or the exact decimal as a string when a number cannot carry it (e.g. "1E+400").',
+        1000,
+    ),
     Field("collected_at", "time", "The instant (or period start) of the value, UTC.", None),
-    Field("object_type", "code", "What the value is about: account, post, video, …", "account"),
+    Field(
+        "object_type",
+        "code",
+        "What the value is about: account, post, video, …",
+        "account",
+        choices=get_args(ObjectType),
+    ),
     Field("object_id", "text", "The post/video/… id on the platform; empty for the account.", ""),
-    Field("period", "code", "snapshot, lifetime, day, week, days_28 or month.", "day"),
-    Field("source", "code", "How it arrived: poll, webhook or derived.", "poll"),
+    Field(
+        "period",
+        "code",
+        "snapshot, lifetime, day, week, days_28 or month.",
+        "day",
+        choices=get_args(Period),
+    ),
+    Field(
+        "source",
+        "code",
+        "How it arrived: poll, webhook or derived.",
+        "poll",
+        choices=get_args(Source),
+    ),
     Field(
         "raw_name",
         "text",
@@ -73,7 +103,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     *(_BY_NAME[name] for name in SUMMARY_GROUP[:3]),
     _BY_NAME["platform_account_id"],
     *(_BY_NAME[name] for name in SUMMARY_GROUP[3:]),
-    Field("value", "number", "The aggregate (sum|avg|min|max|last) of the bucket.", 6000),
+    Field(
+        "value",
+        "number",
+        "The aggregate (sum|avg|min|max|last) of the bucket; encoded like a metric's value.",
+        6000,
+    ),
     Field("count", "count", "How many rows went into the aggregate.", 6),
 )
 
@@ -84,9 +119,23 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def number(value: Decimal) -> int | float:
-    """A JSON number: integral values as integers (the seed's ``1000``), others as floats."""
-    return int(value) if value == value.to_integral_value() else float(value)
+MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
+
+
+def number(value: Decimal) -> int | float | str:
+    """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
+    (the seed's ``1000``), other values within the double range as the nearest double, and
+    anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
+    would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string. CSV always
+    carries the exact decimal."""
+    if value.is_finite() and value == value.to_integral_value():
+        if abs(value) <= MAX_EXACT_INTEGER:
+            return int(value)
+        return str(value)
+    nearest = float(value)
+    if math.isfinite(nearest) and (nearest != 0 or value == 0):
+        return nearest
+    return str(value)
 
 
 def csv_safe(value: str) -> str:
