@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from socialmetrics.config import Settings, get_settings
+from socialmetrics.db.tcp import install_no_delay
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -52,6 +53,7 @@ def build_engine(settings: Settings, **overrides: Any) -> Engine:
         )
     options.update(overrides)
     engine = create_engine(settings.database_url, **options)
+    install_no_delay(engine)
     statement_timeout = settings.db_statement_timeout_ms
 
     @event.listens_for(engine, "connect")
