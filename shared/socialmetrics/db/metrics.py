@@ -12,6 +12,7 @@ its connection (docs/database_schema.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -54,6 +55,7 @@ _EMPTY_STAGE = text("DELETE FROM metrics_stage")
 # COPY text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NULL = "\\N"
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,45 +67,42 @@ class Owner:
     account_id: int
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
 def dedupe(points: Iterable[MetricPoint]) -> list[MetricPoint]:
     """Keep the last point per key: one statement may not touch the same row twice."""
     return list({point.key: point for point in points}.values())
 
 
 def copy_field(value: str | None) -> str:
-    """One field in COPY's text format (``None`` is NULL)."""
-    return _NULL if value is None else value.translate(_ESCAPES)
+    """One field in COPY's text format (``None`` is NULL); most need no escaping."""
+    if value is None:
+        return _NULL
+    return value.translate(_ESCAPES) if _NEEDS_ESCAPE(value) else value
 
 
-def copy_line(point: MetricPoint) -> str:
-    """One staging row in COPY's text format, in ``_COLUMNS`` order."""
-    return (
-        "\t".join(
-            (
-                copy_field(point.metric_type),
-                str(point.value),
-                _iso(point.collected_at),
-                copy_field(point.object_type),
-                copy_field(point.object_id),
-                copy_field(point.period),
-                copy_field(point.source),
-                copy_field(point.raw_name),
-                copy_field(point.api_version),
-                _iso(point.fetched_at),
-            )
-        )
-        + "\n"
-    )
+def copy_lines(points: list[MetricPoint]) -> list[str]:
+    """One staging row per point in COPY's text format, in ``_COLUMNS`` order. Timestamps
+    keep their own UTC offset (Postgres converts); repeated ones are rendered once."""
+    rendered: dict[datetime, str] = {}
+
+    def moment(value: datetime) -> str:
+        text = rendered.get(value)
+        if text is None:
+            text = rendered[value] = value.isoformat()
+        return text
+
+    field = copy_field
+    return [
+        f"{field(p.metric_type)}\t{p.value}\t{moment(p.collected_at)}\t{field(p.object_type)}\t"
+        f"{field(p.object_id)}\t{field(p.period)}\t{field(p.source)}\t{field(p.raw_name)}\t"
+        f"{field(p.api_version)}\t{moment(p.fetched_at)}\n"
+        for p in points
+    ]
 
 
 def copy_data(points: list[MetricPoint]) -> Iterator[bytes]:
     """The COPY payload, one data message per :data:`CHUNK` rows."""
     for start in range(0, len(points), CHUNK):
-        yield "".join(copy_line(point) for point in points[start : start + CHUNK]).encode()
+        yield "".join(copy_lines(points[start : start + CHUNK])).encode()
 
 
 def _raw_connection(session: Session) -> Any:
