@@ -96,7 +96,9 @@ class Account(Base):
         CheckConstraint(
             "status IN ('active', 'reauth_required', 'revoked')", name="accounts_status_check"
         ),
-        Index("accounts_due_idx", "next_collect_at", postgresql_where=text("status = 'active'")),
+        Index(
+            "accounts_due_idx", "next_collect_at", "id", postgresql_where=text("status = 'active'")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
