@@ -61,7 +61,8 @@ def seed_due_accounts(count: int, due_at: datetime) -> str:
                 FROM generate_series(0, :count - 1) g
                 JOIN LATERAL (SELECT id FROM users WHERE email = :tag || '-' || (g / :per + 1)
                               || '@example.com') u ON true
-                JOIN LATERAL (SELECT id FROM platforms ORDER BY id OFFSET mod(g, 5) LIMIT 1) p ON true
+                JOIN LATERAL (SELECT id FROM platforms ORDER BY id OFFSET mod(g, 5) LIMIT 1) p
+                  ON true
                 """
             ),
             {"tag": tag, "count": count, "per": ACCOUNTS_PER_USER, "due": due_at},
@@ -132,7 +133,9 @@ def run(accounts: int = 100_000, repeat: int = 3) -> Comparison:
             sqs_standin.reset(endpoint)
 
         def tick() -> None:
+            started = time.process_time()
             result = run_tick(client("sqs"), urls, now=now, page_size=page_size, window_seconds=900)
+            cpu.append(time.process_time() - started)
             if result.enqueued != accounts or result.failed:
                 raise AssertionError(f"tick enqueued {result.enqueued} of {accounts}")
 
@@ -149,7 +152,7 @@ def run(accounts: int = 100_000, repeat: int = 3) -> Comparison:
         runs=repeat,
         note=(
             f"SQS stand-in answering after {LATENCY_MS:.0f} ms; {checked[-1]:,} calls a tick "
-            f"(one after another: ≥ {checked[-1] * LATENCY_MS / 1000:.0f} s of latency alone); "
+            f"(one after another: ≥ {checked[-1] * LATENCY_MS / 1000:.1f} s of latency alone); "
             f"pages of {page_size}; scheduler CPU {statistics.median(cpu):.1f} s a tick"
         ),
     )
