@@ -16,7 +16,9 @@ from typing import Any
 
 from benchmarks.harness import Comparison, duration, median_seconds
 from functions.webhook_meta.handler import handler
+from infra import definition
 from local.runtime.aws import Resources, queue_depth
+from local.runtime.invoke import context_for
 from socialmetrics.secrets import get_secret
 from socialmetrics.security.webhook_signatures import sign_meta
 
@@ -88,7 +90,8 @@ def events(count: int, *, forged: bool, first: int = 0) -> list[dict[str, Any]]:
 
 def _deliver(batch: list[dict[str, Any]], expected_status: int) -> None:
     for event in batch:
-        status = handler(event, None)["statusCode"]
+        context: Any = context_for(definition.function("webhook_meta"))
+        status = handler(event, context)["statusCode"]
         if status != expected_status:
             raise AssertionError(f"the receiver answered {status}, expected {expected_status}")
 

@@ -43,6 +43,7 @@ def build(
         code_dir=package.stage_code(root, staging / "code" if staging else None),
         layer_dir=package.layer_dir(root, staging / "layer" if staging else None),
         migrations_hash=migrations_fingerprint(root),
+        dashboard_dir=package.dashboard_dir(root, staging / "dashboard" if staging else None),
         environment_name=str(environment_name),
         description="Social Media Metrics API (socialmetrics)",
     )

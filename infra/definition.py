@@ -75,6 +75,7 @@ class Function:
     reads_app_secret: bool = True  # may read the app secret (JWT key, platform app secrets)
     calls_platforms: bool = False  # calls the platform APIs (collection, token refresh)
     dead_letters: bool = False  # may send poison messages straight to its queues' DLQs
+    writes_admin_key: bool = False  # may write the first admin's API key secret (migrate)
     sends_to: tuple[str, ...] = ()  # queue keys it may send to
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -136,9 +137,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         key="migrate",
         handler="functions.migrate.handler.handler",
-        description="Runs Alembic migrations on deploy",
+        description="Runs Alembic migrations on deploy; creates the first admin on request",
         timeout_seconds=300,
         reads_app_secret=False,
+        writes_admin_key=True,
     ),
     Function(
         key="webhook_meta",
@@ -197,7 +199,48 @@ APP_SECRET_KEYS = (
     "x_client_secret",
     "tiktok_client_secret",
 )
+# The first admin's API key: written only by the migrate function (``admin_create`` /
+# ``admin_rotate``), read only by the operator (``aws secretsmanager get-secret-value``).
+ADMIN_KEY_SECRET_NAME = f"{PREFIX}/admin-api-key"
+ADMIN_KEY_PLACEHOLDER = '{"status": "empty: invoke the migrate function with admin_create"}'
 MIGRATE_FUNCTION = "migrate"  # run on every deploy that changes the migrations
+
+# --- the dashboard (a static single-page app; S3 + CloudFront on AWS, /dashboard/ locally) ---
+DASHBOARD_SOURCE_DIR = "dashboard"
+DASHBOARD_BUILD_DIR = "dashboard/dist"
+DASHBOARD_LOCAL_PATH = "/dashboard"  # where the local gateway serves it
+DASHBOARD_CONFIG_FILE = "config.json"  # {"apiUrl": ...}, written at deploy time
+# Headers every dashboard response carries (CloudFront's response headers policy, and the
+# local gateway). The CSP allows only the dashboard's own files and calls to the API origin.
+DASHBOARD_HSTS_SECONDS = 63_072_000
+DASHBOARD_HEADERS = {
+    "Strict-Transport-Security": f"max-age={DASHBOARD_HSTS_SECONDS}; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def dashboard_csp(api_origin: str) -> str:
+    """The dashboard's Content-Security-Policy; ``api_origin`` is what ``connect-src`` allows
+    besides ``'self'`` (empty when the API is on the same origin, as locally)."""
+    connect = " ".join(part for part in ("'self'", api_origin) if part)
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src {connect}",
+            "font-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        )
+    )
 
 
 class UnknownKey(LookupError):
@@ -348,6 +391,8 @@ def environment(f: Function) -> dict[str, str]:
         "SECRETS_SOURCE": "secretsmanager",
         "APP_SECRET_ID": APP_SECRET_NAME,
     }
+    if f.writes_admin_key:
+        env["ADMIN_KEY_SECRET_ID"] = ADMIN_KEY_SECRET_NAME
     if f.touches_database:
         env["DB_NULL_POOL"] = "true"  # RDS Proxy pools; the Lambda must not
         env["DB_SSL_MODE"] = "verify-full"  # the proxy requires TLS; its certificate is public

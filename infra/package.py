@@ -26,6 +26,7 @@ from infra import definition
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_LAYER_DIR = ".local/build/layer-placeholder"
+PLACEHOLDER_DASHBOARD_DIR = ".local/build/dashboard-placeholder"
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".mypy_cache", "tests")
 
 
@@ -61,6 +62,24 @@ def layer_dir(root: Path = ROOT, placeholder: Path | None = None) -> Path:
         return root / definition.LAYER_BUILD_DIR
     placeholder = placeholder or root / PLACEHOLDER_LAYER_DIR
     _stage_domain_package(placeholder, root)
+    return placeholder
+
+
+def dashboard_is_built(root: Path = ROOT) -> bool:
+    return (root / definition.DASHBOARD_BUILD_DIR / "index.html").is_file()
+
+
+def dashboard_dir(root: Path = ROOT, placeholder: Path | None = None) -> Path:
+    """The dashboard files to deploy: ``dashboard/dist`` when ``make dashboard`` built it, else
+    a one-page placeholder (created now) so that synth works without Node's packages."""
+    if dashboard_is_built(root):
+        return root / definition.DASHBOARD_BUILD_DIR
+    placeholder = placeholder or root / PLACEHOLDER_DASHBOARD_DIR
+    placeholder.mkdir(parents=True, exist_ok=True)
+    (placeholder / "index.html").write_text(
+        "<!doctype html><title>dashboard not built</title><p>Run make dashboard, then deploy.\n",
+        encoding="utf-8",
+    )
     return placeholder
 
 

@@ -193,6 +193,16 @@ def _keys_and_database() -> Template:
                 },
             },
         },
+        "AdminKeySecret": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": definition.ADMIN_KEY_SECRET_NAME,
+                "Description": (
+                    "first admin API key, written by the migrate function (admin_create)"
+                ),
+                "SecretString": definition.ADMIN_KEY_PLACEHOLDER,
+            },
+        },
         "DatabaseSecret": {
             "Type": "AWS::SecretsManager::Secret",
             "Properties": {
@@ -401,6 +411,17 @@ def _role(spec: definition.Function) -> dict[str, Any]:
         )
     if spec.reads_app_secret:
         statements.append(_statement(["secretsmanager:GetSecretValue"], [ref("AppSecret")]))
+    if spec.writes_admin_key:
+        statements.append(
+            _statement(
+                [
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:DescribeSecret",
+                ],
+                [ref("AdminKeySecret")],
+            )
+        )
     properties: dict[str, Any] = {
         "Description": f"{spec.name}: only what its definition grants",
         "AssumeRolePolicyDocument": _assume("lambda.amazonaws.com"),
@@ -481,6 +502,18 @@ def _functions() -> Template:
             "Type": "AWS::Serverless::HttpApi",
             "Properties": {
                 "Description": "socialmetrics API and webhook receivers",
+                "CorsConfiguration": {  # browsers may call the API from the dashboard only
+                    "AllowOrigins": [sub("https://${DashboardDistribution.DomainName}")],
+                    "AllowMethods": ["*"],
+                    "AllowHeaders": ["authorization", "content-type", "accept"],
+                    "ExposeHeaders": [
+                        "x-next-cursor",
+                        "link",
+                        "x-request-id",
+                        "content-disposition",
+                    ],
+                    "MaxAge": 3600,
+                },
                 "DefaultRouteSettings": {
                     "ThrottlingBurstLimit": definition.API_THROTTLE_BURST,
                     "ThrottlingRateLimit": definition.API_THROTTLE_RATE_PER_SECOND,
@@ -537,6 +570,143 @@ def _functions() -> Template:
     return resources
 
 
+# CloudFront's managed "CachingOptimized" cache policy.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+
+
+def _dashboard() -> Template:
+    """The dashboard's hosting, as the CDK stack has it: a private bucket read by CloudFront
+    through origin access control, HTTPS only, the definition's CSP and security headers.
+    (SAM has no BucketDeployment: upload dashboard/dist and config.json after deploying;
+    see docs/deployment.md.)"""
+    headers = definition.DASHBOARD_HEADERS
+    api_hosts = "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    bucket_arn = get_att("DashboardBucket", "Arn")
+    objects = sub("${DashboardBucket.Arn}/*")
+    return {
+        "DashboardBucket": {
+            "Type": "AWS::S3::Bucket",
+            "Properties": {
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                    ]
+                },
+                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            },
+        },
+        "DashboardBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": ref("DashboardBucket"),
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Deny",
+                            "Principal": {"AWS": "*"},
+                            "Action": "s3:*",
+                            "Resource": [bucket_arn, objects],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudfront.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": objects,
+                            "Condition": {
+                                "StringEquals": {
+                                    "AWS:SourceArn": sub(
+                                        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                                        "distribution/${DashboardDistribution}"
+                                    )
+                                }
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+        "DashboardOriginAccessControl": {
+            "Type": "AWS::CloudFront::OriginAccessControl",
+            "Properties": {
+                "OriginAccessControlConfig": {
+                    "Name": sub(f"{definition.PREFIX}-dashboard-${{AWS::StackName}}"),
+                    "Description": "CloudFront reads the dashboard bucket (signed requests)",
+                    "OriginAccessControlOriginType": "s3",
+                    "SigningBehavior": "always",
+                    "SigningProtocol": "sigv4",
+                }
+            },
+        },
+        "DashboardHeaders": {
+            "Type": "AWS::CloudFront::ResponseHeadersPolicy",
+            "Properties": {
+                "ResponseHeadersPolicyConfig": {
+                    "Name": sub(f"{definition.PREFIX}-dashboard-${{AWS::StackName}}"),
+                    "Comment": "socialmetrics dashboard: CSP and security headers",
+                    "SecurityHeadersConfig": {
+                        "ContentSecurityPolicy": {
+                            "ContentSecurityPolicy": sub(definition.dashboard_csp(api_hosts)),
+                            "Override": True,
+                        },
+                        "ContentTypeOptions": {"Override": True},
+                        "FrameOptions": {"FrameOption": "DENY", "Override": True},
+                        "ReferrerPolicy": {"ReferrerPolicy": "no-referrer", "Override": True},
+                        "StrictTransportSecurity": {
+                            "AccessControlMaxAgeSec": definition.DASHBOARD_HSTS_SECONDS,
+                            "IncludeSubdomains": True,
+                            "Override": True,
+                        },
+                    },
+                    "CustomHeadersConfig": {
+                        "Items": [
+                            {"Header": name, "Value": headers[name], "Override": True}
+                            for name in ("Permissions-Policy", "Cross-Origin-Opener-Policy")
+                        ]
+                    },
+                }
+            },
+        },
+        "DashboardDistribution": {
+            "Type": "AWS::CloudFront::Distribution",
+            "Properties": {
+                "DistributionConfig": {
+                    "Enabled": True,
+                    "Comment": "socialmetrics dashboard",
+                    "DefaultRootObject": "index.html",
+                    "HttpVersion": "http2and3",
+                    "IPV6Enabled": True,
+                    "PriceClass": "PriceClass_100",
+                    "Origins": [
+                        {
+                            "Id": "dashboard-bucket",
+                            "DomainName": get_att("DashboardBucket", "RegionalDomainName"),
+                            "OriginAccessControlId": get_att("DashboardOriginAccessControl", "Id"),
+                            "S3OriginConfig": {"OriginAccessIdentity": ""},
+                        }
+                    ],
+                    "DefaultCacheBehavior": {
+                        "TargetOriginId": "dashboard-bucket",
+                        "ViewerProtocolPolicy": "https-only",
+                        "AllowedMethods": ["GET", "HEAD"],
+                        "CachedMethods": ["GET", "HEAD"],
+                        "CachePolicyId": CACHING_OPTIMIZED,
+                        "ResponseHeadersPolicyId": ref("DashboardHeaders"),
+                        "Compress": True,
+                    },
+                }
+            },
+        },
+    }
+
+
 def template() -> Template:
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -552,7 +722,13 @@ def template() -> Template:
                 "Description": "ENVIRONMENT of every function (development secrets are refused)",
             }
         },
-        "Resources": {**_network(), **_keys_and_database(), **_queues(), **_functions()},
+        "Resources": {
+            **_network(),
+            **_keys_and_database(),
+            **_queues(),
+            **_functions(),
+            **_dashboard(),
+        },
         "Outputs": {
             "ApiUrl": {
                 "Description": "HTTP API base URL (API + /webhooks/*)",
@@ -563,6 +739,15 @@ def template() -> Template:
                 "Value": ref(definition.function(definition.MIGRATE_FUNCTION).logical_id),
             },
             "AppSecretArn": {"Value": ref("AppSecret")},
+            "AdminKeySecretArn": {
+                "Description": "the first admin's API key (after invoking migrate admin_create)",
+                "Value": ref("AdminKeySecret"),
+            },
+            "DashboardUrl": {
+                "Description": "the dashboard (upload dashboard/dist and config.json first)",
+                "Value": sub("https://${DashboardDistribution.DomainName}/"),
+            },
+            "DashboardBucketName": {"Value": ref("DashboardBucket")},
             "AlarmTopicArn": {"Value": ref("AlarmTopic")},
         },
     }

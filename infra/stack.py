@@ -16,6 +16,8 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_ec2 as ec2
@@ -25,6 +27,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
@@ -57,6 +61,7 @@ class SocialMetricsStack(cdk.Stack):
         code_dir: Path,
         layer_dir: Path,
         migrations_hash: str,
+        dashboard_dir: Path | None = None,
         environment_name: str = "prod",
         **kwargs: Any,
     ) -> None:
@@ -82,11 +87,15 @@ class SocialMetricsStack(cdk.Stack):
         for spec in definition.FUNCTIONS:
             self.functions[spec.key] = self._function(spec, code, environment_name)
         self._event_sources()
+        self._dashboard_site()
         self._http_api()
+        if dashboard_dir is not None:
+            self._dashboard_content(dashboard_dir)
         self._schedules()
         self._migrate_on_deploy(migrations_hash)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
         cdk.CfnOutput(self, "AppSecretArn", value=self.app_secret.secret_arn)
+        cdk.CfnOutput(self, "AdminKeySecretArn", value=self.admin_key_secret.secret_arn)
         cdk.CfnOutput(self, "MigrateFunctionName", value=self.functions["migrate"].function_name)
 
     # --- network, keys, database -------------------------------------------------------------
@@ -144,6 +153,16 @@ class SocialMetricsStack(cdk.Stack):
                 generate_string_key="jwt_signing_key",
                 exclude_punctuation=True,
                 password_length=64,
+            ),
+        )
+
+        self.admin_key_secret = secretsmanager.Secret(
+            self,
+            "AdminKeySecret",
+            secret_name=definition.ADMIN_KEY_SECRET_NAME,
+            description="first admin API key, written by the migrate function (admin_create)",
+            secret_string_value=cdk.SecretValue.unsafe_plain_text(
+                definition.ADMIN_KEY_PLACEHOLDER  # not a secret: a placeholder
             ),
         )
 
@@ -279,6 +298,17 @@ class SocialMetricsStack(cdk.Stack):
                     resources=[self.app_secret.secret_arn],
                 )
             )
+        if spec.writes_admin_key:
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "secretsmanager:GetSecretValue",
+                        "secretsmanager:PutSecretValue",
+                        "secretsmanager:DescribeSecret",
+                    ],
+                    resources=[self.admin_key_secret.secret_arn],
+                )
+            )
         return role
 
     def _function(
@@ -343,7 +373,18 @@ class SocialMetricsStack(cdk.Stack):
     # --- triggers ----------------------------------------------------------------------------
     def _http_api(self) -> None:
         self.http_api = apigw.HttpApi(
-            self, "HttpApi", api_name=f"{definition.PREFIX}-api", create_default_stage=True
+            self,
+            "HttpApi",
+            api_name=f"{definition.PREFIX}-api",
+            create_default_stage=True,
+            # Browsers may call the API from the dashboard's origin only.
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=[self.dashboard_origin],
+                allow_methods=[apigw.CorsHttpMethod.ANY],
+                allow_headers=["authorization", "content-type", "accept"],
+                expose_headers=["x-next-cursor", "link", "x-request-id", "content-disposition"],
+                max_age=cdk.Duration.hours(1),
+            ),
         )
         stage = self.http_api.default_stage
         assert stage is not None
@@ -365,6 +406,90 @@ class SocialMetricsStack(cdk.Stack):
                 integration=integration,
             )
         cdk.CfnOutput(self, "ApiUrl", value=self.http_api.api_endpoint)
+
+    # --- dashboard ---------------------------------------------------------------------------
+    def _dashboard_site(self) -> None:
+        """A private bucket read only by CloudFront (origin access control), served over HTTPS
+        only with the definition's security headers and CSP."""
+        self.dashboard_bucket = s3.Bucket(
+            self,
+            "DashboardBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=False,
+        )
+        headers = dict(definition.DASHBOARD_HEADERS)
+        custom = ("Permissions-Policy", "Cross-Origin-Opener-Policy")
+        # The API's origin is not known here without a dependency cycle (the API's CORS names
+        # the distribution), so connect-src allows this region's execute-api hosts.
+        api_hosts = f"https://*.execute-api.{self.region}.{self.url_suffix}"
+        policy = cloudfront.ResponseHeadersPolicy(
+            self,
+            "DashboardHeaders",
+            response_headers_policy_name=f"{definition.PREFIX}-dashboard-{self.region}",
+            comment="socialmetrics dashboard: CSP and security headers",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=definition.dashboard_csp(api_hosts), override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.seconds(definition.DASHBOARD_HSTS_SECONDS),
+                    include_subdomains=True,
+                    override=True,
+                ),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(
+                custom_headers=[
+                    cloudfront.ResponseCustomHeader(header=name, value=headers[name], override=True)
+                    for name in custom
+                ]
+            ),
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "DashboardDistribution",
+            comment="socialmetrics dashboard",
+            default_root_object="index.html",
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.dashboard_bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=policy,
+                compress=True,
+            ),
+        )
+        self.dashboard_origin = f"https://{self.distribution.distribution_domain_name}"
+        cdk.CfnOutput(self, "DashboardUrl", value=f"{self.dashboard_origin}/")
+
+    def _dashboard_content(self, dashboard_dir: Path) -> None:
+        """Upload the built files and write ``config.json`` with this stack's API URL."""
+        s3deploy.BucketDeployment(
+            self,
+            "DashboardDeployment",
+            sources=[
+                s3deploy.Source.asset(str(dashboard_dir)),
+                s3deploy.Source.json_data(
+                    definition.DASHBOARD_CONFIG_FILE, {"apiUrl": self.http_api.api_endpoint}
+                ),
+            ],
+            destination_bucket=self.dashboard_bucket,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            cache_control=[s3deploy.CacheControl.no_cache()],
+            memory_limit=256,
+        )
 
     def _schedules(self) -> None:
         role = iam.Role(

@@ -322,6 +322,12 @@ def migrate_events() -> dict[str, dict[str, Any]]:
     return {
         "migrate/custom_resource_create.json": create,
         "migrate/upgrade.json": {"action": "upgrade"},
+        "migrate/admin_create.json": {
+            "action": "admin_create",
+            "name": "Operations",
+            "email": "ops@example.com",
+        },
+        "migrate/admin_rotate.json": {"action": "admin_rotate"},
     }
 
 

@@ -23,6 +23,7 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",  # moto accepts any credentials
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "socialmetrics-test",
         "POWERTOOLS_METRICS_NAMESPACE": "socialmetrics-test",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }

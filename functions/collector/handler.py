@@ -25,8 +25,8 @@ from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account, defer
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.config import get_settings
-from socialmetrics.logging import logger
-from socialmetrics.observability import metrics
+from socialmetrics.logging import bind_correlation_id, logger
+from socialmetrics.observability import capture_lambda_handler, metrics
 from socialmetrics.providers.errors import Transient
 from socialmetrics.queueing import (
     MAX_RECEIVE_COUNT,
@@ -46,6 +46,7 @@ class RetryLater(Exception):
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    bind_correlation_id(record.message_id)
     logger.append_keys(message_id=record.message_id)
     # A record that could not finish in the time left goes back to the queue now (reported in
     # batchItemFailures) rather than dying with the whole batch at the Lambda timeout.
@@ -106,6 +107,7 @@ def _set_visibility(record: SQSRecord, seconds: int) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
+@capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

@@ -23,6 +23,7 @@ from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.logging import bind_correlation_id, logger
+from socialmetrics.observability import capture_lambda_handler
 from socialmetrics.webhooks.apply import ingest_delivery
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
 
@@ -47,7 +48,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
         raise
 
 
-def handler(event: dict[str, Any], context: LambdaContext | None) -> PartialItemFailureResponse:
+@logger.inject_lambda_context(clear_state=True)
+@capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

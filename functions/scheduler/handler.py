@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from socialmetrics.aws import client, queue_url
 from socialmetrics.collection.planning import run_tick
 from socialmetrics.config import get_settings
 from socialmetrics.logging import logger
-from socialmetrics.observability import metrics
+from socialmetrics.observability import capture_lambda_handler, metrics
 from socialmetrics.platforms import FAMILY
 
 
@@ -27,7 +28,8 @@ def tick_time(event: dict[str, Any]) -> datetime:
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
+@capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     now = tick_time(event)

@@ -31,12 +31,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return invoke.main(args.function, args.event)
     if args.command == "run":
-        return system.run(
-            port=args.port,
-            https_port=args.https_port,
-            external_aws=args.external_aws,
-            for_seconds=args.for_seconds,
-        )
+        try:
+            return system.run(
+                port=args.port,
+                https_port=args.https_port,
+                external_aws=args.external_aws,
+                for_seconds=args.for_seconds,
+            )
+        except system.LocalRunError as exc:
+            print(f"make run: {exc}", file=sys.stderr)
+            return 2
     return 2
 
 

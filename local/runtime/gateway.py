@@ -5,6 +5,7 @@ beats ``ANY /{proxy+}``; see :func:`infra.definition.match_route`), builds the v
 event API Gateway would send, calls the route's handler (loaded by its handler string, as
 Lambda loads it) with a Lambda context, and turns the handler's response back into HTTP.
 Unmatched routes answer 404 and handler crashes 500, with API Gateway's own bodies.
+``GET /dashboard/…`` serves the dashboard's static files (CloudFront's job on AWS).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from infra import definition
-from local.runtime import invoke
+from local.runtime import dashboard, invoke
 from socialmetrics.logging import logger
 
 BodyEncoding = Literal["auto", "always"]
@@ -189,6 +190,8 @@ class Gateway:
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
+        if dashboard.handles(request.method, path):
+            return dashboard.serve(path)
         matched = self.match(request.method, path)
         if matched is None:
             return _problem(404, "Not Found")

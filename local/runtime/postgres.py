@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 
 DEFAULT_SERVER = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+# CREATE/DROP DATABASE wait for a checkpoint, which a busy shared server can take seconds to do.
+ADMIN_TIMEOUT_SECONDS = 60.0
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
@@ -178,7 +180,7 @@ def create_database(server_url: URL, name: str) -> URL:
     """Create database ``name`` (dropping a leftover of the same name) and return its URL."""
     import pg8000.native
 
-    conn = connect(server_url)
+    conn = connect(server_url, timeout=ADMIN_TIMEOUT_SECONDS)
     try:
         ident = pg8000.native.identifier(name)
         conn.run(f"DROP DATABASE IF EXISTS {ident} WITH (FORCE)")
@@ -190,22 +192,58 @@ def create_database(server_url: URL, name: str) -> URL:
 
 def ensure_database(server_url: URL, name: str) -> URL:
     """Create database ``name`` if it does not exist yet (keeps existing data)."""
+    return prepare_database(server_url, name)[0]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """PostgreSQL cannot be reached, or the database cannot be created; says which and why."""
+
+
+def _where(url: URL) -> str:
+    return f"PostgreSQL at {url.host or '127.0.0.1'}:{url.port or 5432} as {url.username!r}"
+
+
+def prepare_database(url: URL, name: str, timeout: float = 30.0) -> tuple[URL, bool]:
+    """The URL of database ``name`` on ``url``'s server, created when missing; returns
+    ``(url, created)``. Failures raise :class:`DatabaseUnavailable` naming the server, the user
+    and the database, without a driver traceback."""
     import pg8000.native
 
-    conn = connect(server_url)
+    server = url.set(database="postgres")
+    try:
+        wait_ready(server, timeout=timeout)
+        conn = connect(server, timeout=ADMIN_TIMEOUT_SECONDS)
+    except Exception as exc:
+        raise DatabaseUnavailable(
+            f"{_where(url)} is not answering ({_reason(exc)}); start PostgreSQL or fix "
+            "DATABASE_URL (unset it to let make run find or start one)"
+        ) from None
     try:
         exists = conn.run("SELECT 1 FROM pg_database WHERE datname = :n", n=name)
         if not exists:
             conn.run(f"CREATE DATABASE {pg8000.native.identifier(name)}")
+    except Exception as exc:
+        raise DatabaseUnavailable(
+            f"database {name!r} does not exist on {_where(url)} and could not be created "
+            f"({_reason(exc)}); create it yourself or name another one in DATABASE_URL"
+        ) from None
     finally:
         conn.close()
-    return server_url.set(database=name)
+    return url.set(database=name), not exists
+
+
+def _reason(exc: BaseException) -> str:
+    """A driver error in one line: pg8000 puts the server's message under ``M``."""
+    detail = exc.args[0] if exc.args else exc
+    if isinstance(detail, dict):
+        return str(detail.get("M") or detail)
+    return str(detail) or type(exc).__name__
 
 
 def drop_database(server_url: URL, name: str) -> None:
     import pg8000.native
 
-    conn = connect(server_url, timeout=60.0)  # dropping a database can take a while under load
+    conn = connect(server_url, timeout=ADMIN_TIMEOUT_SECONDS)
     try:
         conn.run(f"DROP DATABASE IF EXISTS {pg8000.native.identifier(name)} WITH (FORCE)")
     finally:

@@ -15,15 +15,19 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra import definition
 from local.runtime import aws as local_aws
 from local.runtime import postgres
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / ".local"
@@ -40,7 +44,53 @@ LOCAL_DEFAULTS = {
     "COLLECT_RETRY_BASE_SECONDS": "5",
     "LOG_LEVEL": "WARNING",  # the terminal shows progress lines; LOG_LEVEL=INFO for JSON logs
     "POWERTOOLS_METRICS_DISABLED": "true",  # no EMF blobs on the terminal
+    # One process hosts every function here; on AWS each function has its own name.
+    "POWERTOOLS_SERVICE_NAME": "socialmetrics-local",
+    "POWERTOOLS_METRICS_NAMESPACE": "socialmetrics",
 }
+
+
+class LocalRunError(RuntimeError):
+    """``make run`` cannot start; the message says why and what to do (no traceback)."""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def check_ports(port: int, https_port: int) -> None:
+    """Refuse to start when a gateway port is taken, naming it and how to choose others."""
+    if port == https_port:
+        raise LocalRunError(f"PORT and HTTPS_PORT are both {port}; give them different values")
+    for name, number in (("PORT", port), ("HTTPS_PORT", https_port)):
+        if not 0 < number < 65_536:
+            raise LocalRunError(f"{name}={number} is not a TCP port (1-65535)")
+        if not _port_free(number):
+            raise LocalRunError(
+                f"port {number} on 127.0.0.1 ({name}) is already in use, perhaps by another "
+                f"make run. Stop it, or pick free ports: make run PORT={port + 100} "
+                f"HTTPS_PORT={https_port + 100}"
+            )
+
+
+def _database_url(server_url: URL) -> str:
+    """The run's database: ``DATABASE_URL``'s (created when missing) or ``socialmetrics_local``."""
+    given = server_url.database if "DATABASE_URL" in os.environ else None
+    name = given if given and given != "postgres" else LOCAL_DATABASE
+    try:
+        url, created = postgres.prepare_database(server_url, name)
+    except postgres.DatabaseUnavailable as exc:
+        raise LocalRunError(str(exc)) from None
+    if created:
+        _say(f"created database {name!r}")
+    rendered: str = url.render_as_string(hide_password=False)
+    return rendered
 
 
 def _reset_process_state() -> None:
@@ -88,7 +138,10 @@ def _serve(app: Any, port: int, tls: tuple[Path, Path] | None = None) -> Iterato
     deadline = time.monotonic() + 15
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"could not serve on 127.0.0.1:{port} (port in use?)")
+            raise LocalRunError(
+                f"could not serve on 127.0.0.1:{port} (in use?); pick another port, e.g. "
+                f"make run PORT={port + 100}"
+            )
         time.sleep(0.05)
     try:
         yield
@@ -128,6 +181,7 @@ def _print_howto(port: int, https_port: int, credentials: dict[str, Any]) -> Non
         f" {(STATE / 'tls' / 'cert.pem').relative_to(ROOT)})"
     )
     _say(f"webhooks   {base}/webhooks/meta | /webhooks/x | /webhooks/tiktok")
+    _say(f"dashboard  {base}/dashboard/  (sign in with a key below)")
     _say(f"demo admin  user {admin['user_id']}  key {admin['api_key']}")
     _say(f"demo client user {client['user_id']}  key {client['api_key']}")
     _say(f"(keys also in {CREDENTIALS.relative_to(ROOT)})")
@@ -161,16 +215,14 @@ def run(
     for_seconds: float | None = None,
 ) -> int:
     """Start everything, print how to call it, serve until Ctrl-C/SIGTERM or ``for_seconds``."""
+    check_ports(port, https_port)
     STATE.mkdir(exist_ok=True)
     # One process hosts every function: the strictest of their time budgets applies.
     for name, value in {**definition.local_budget_environment(), **LOCAL_DEFAULTS}.items():
         os.environ.setdefault(name, value)
     with contextlib.ExitStack() as stack:
         server_url = stack.enter_context(postgres.server(STATE / "pg"))
-        postgres.wait_ready(server_url)
-        if "DATABASE_URL" not in os.environ or server_url.database == "postgres":
-            database = postgres.ensure_database(server_url, LOCAL_DATABASE)
-            os.environ["DATABASE_URL"] = database.render_as_string(hide_password=False)
+        os.environ["DATABASE_URL"] = _database_url(server_url)
         endpoint = stack.enter_context(_aws_endpoint(external_aws))
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         _reset_process_state()

@@ -12,7 +12,6 @@ and :func:`unreachable` tells such a failure apart from an answer AWS gave.
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cache
 from typing import Any
@@ -71,16 +70,10 @@ def queue_url(key: str) -> str:
     return url
 
 
-@cache
-def app_secret() -> dict[str, str]:
-    """The JSON app secret (signing keys, platform app secrets) from Secrets Manager."""
-    response = client("secretsmanager").get_secret_value(SecretId=get_settings().app_secret_id)
-    value: dict[str, str] = json.loads(response["SecretString"])
-    return value
-
-
 def reset_caches() -> None:
     """Forget clients and resolved names (tests that switch endpoints call this)."""
     client.cache_clear()
     queue_url.cache_clear()
-    app_secret.cache_clear()
+    from socialmetrics import secrets  # its Secrets Manager reader holds a client
+
+    secrets.reset_cache()

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     local_master_key: SecretStr = SecretStr(DEV_LOCAL_MASTER_KEY)
     secrets_source: Literal["env", "secretsmanager"] = "env"
     app_secret_id: str = "socialmetrics/app"  # noqa: S105
+    # How long a read of the app secret is reused: a rotated secret is picked up within this
+    # many seconds, without a redeploy or a cold start (Powertools Parameters cache).
+    app_secret_max_age_seconds: int = Field(default=300, ge=0, le=3_600)
+    # Where the migrate function's ``admin_create`` / ``admin_rotate`` put the first admin's key.
+    admin_key_secret_id: str = "socialmetrics/admin-api-key"  # noqa: S105
     # Deployed stacks pass queue URLs ({"events": "https://sqs…"}) so no GetQueueUrl call
     # is needed on a cold start; otherwise URLs are looked up by name once per process.
     queue_urls: dict[str, str] = Field(default_factory=dict)

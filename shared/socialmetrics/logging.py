@@ -3,7 +3,8 @@
 Every record passes through :class:`RedactingFormatter`: values of sensitive keys (tokens,
 ``Authorization``, API keys, signatures, secrets) are masked wherever they appear in the
 structured fields, and bearer tokens, API keys and ``key=value`` secrets inside free text are
-masked too. A correlation id (request id, SQS message id, job id) is attached per invocation.
+masked too. Handlers attach a correlation id per invocation with ``inject_lambda_context``
+(the API Gateway request id) or :func:`bind_correlation_id` (the SQS message id, per record).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
         return super().serialize(redact(dict(log)))
 
 
-logger = Logger(service="socialmetrics", logger_formatter=RedactingFormatter(), utc=True)
+# The service name is the function's (``POWERTOOLS_SERVICE_NAME``, set per function by the stack).
+logger = Logger(logger_formatter=RedactingFormatter(), utc=True)
 logger.addFilter(RedactingFilter())
 logging.getLogger("botocore").setLevel(logging.WARNING)
 logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,17 +1,23 @@
 """Named application secrets, from the environment locally or from Secrets Manager on AWS.
 
-``SECRETS_SOURCE=secretsmanager`` reads the JSON secret ``APP_SECRET_ID`` once per process
-(through the configured AWS endpoint); ``env`` reads the matching settings field. Callers get a
+``SECRETS_SOURCE=secretsmanager`` reads the JSON secret ``APP_SECRET_ID`` through Powertools
+Parameters (on the configured AWS endpoint) and reuses the value for
+``APP_SECRET_MAX_AGE_SECONDS``: a rotated secret is picked up by warm functions within that
+time, without a redeploy. ``env`` reads the matching settings field. Callers get a
 ``SecretStr`` so the value cannot be printed by accident.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import SecretStr
 
 from socialmetrics.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 SecretName = Literal[
     "jwt_signing_key",
@@ -28,6 +34,34 @@ class MissingSecret(RuntimeError):
     pass
 
 
+@cache
+def _provider() -> SecretsProvider:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    from socialmetrics.aws import client
+
+    return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+def app_secret(settings: Settings | None = None) -> dict[str, str]:
+    """The JSON app secret (signing keys, platform app secrets), at most ``max_age`` old."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import (
+        GetParameterError,
+        TransformParameterError,
+    )
+
+    settings = settings or get_settings()
+    try:
+        value: Any = _provider().get(
+            settings.app_secret_id, max_age=settings.app_secret_max_age_seconds, transform="json"
+        )
+    except (GetParameterError, TransformParameterError) as exc:
+        raise MissingSecret(f"secret {settings.app_secret_id!r} unavailable: {exc}") from exc
+    if not isinstance(value, dict):
+        raise MissingSecret(f"secret {settings.app_secret_id!r} is not a JSON object")
+    return {str(key): str(item) for key, item in value.items() if item is not None}
+
+
 def get_secret(name: SecretName, settings: Settings | None = None) -> SecretStr:
     """The secret ``name``; ``settings`` defaults to the process settings (clients built with
     explicit settings pass theirs)."""
@@ -35,9 +69,14 @@ def get_secret(name: SecretName, settings: Settings | None = None) -> SecretStr:
     if settings.secrets_source == "env":
         value: SecretStr = getattr(settings, name)
         return value
-    from socialmetrics.aws import app_secret
-
-    stored = app_secret().get(name)
+    stored = app_secret(settings).get(name)
     if not stored:
         raise MissingSecret(f"secret {settings.app_secret_id!r} has no key {name!r}")
     return SecretStr(stored)
+
+
+def reset_cache() -> None:
+    """Forget cached secret values and the client (tests that switch endpoints call this)."""
+    if _provider.cache_info().currsize:
+        _provider().clear_cache()  # type: ignore[no-untyped-call]
+    _provider.cache_clear()

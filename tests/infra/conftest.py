@@ -1,4 +1,4 @@
-"""Synthesise the CDK stack once per session (≈7-16 s) and share it between the infra tests."""
+"""Synthesise the CDK stack once per session (≈12 s of CPU) and share it between the infra tests."""
 
 from __future__ import annotations
 

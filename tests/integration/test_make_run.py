@@ -171,6 +171,10 @@ def test_run_serves_demo_metrics_within_a_minute(pg_server: URL) -> None:
             secure = tls.get(f"https://127.0.0.1:{run.https_port}/health")
         assert secure.json()["database"] == "reachable"
         _webhook_reaches_the_api(run.base, headers, user)
+        dashboard_url = run.printed(r"dashboard\s+(\S+)").group(1)
+        page = httpx.get(dashboard_url, timeout=10)  # built by `make test` before pytest
+        assert page.status_code == 200, page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
 @pytest.mark.slow

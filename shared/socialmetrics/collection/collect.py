@@ -35,7 +35,7 @@ from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.db.models import Account
 from socialmetrics.logging import logger
-from socialmetrics.observability import tracer
+from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.providers import errors
@@ -320,7 +320,7 @@ def _finish(request: CollectRequest, started_at: datetime, outcome: CollectOutco
         )
 
 
-@tracer.capture_method(capture_response=False)
+@traced("collect_account")
 async def _collect(
     request: CollectRequest,
     snapshot: _Snapshot,

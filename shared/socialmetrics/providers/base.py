@@ -36,6 +36,7 @@ from tenacity import (
 
 from socialmetrics.catalog import normalise, scale
 from socialmetrics.config import Settings
+from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint, ObjectType, Period
 from socialmetrics.providers.errors import (
@@ -103,6 +104,7 @@ class Session:
     def usage(self) -> UsageSnapshot | None:
         return tightest(self.snapshots)
 
+    @traced("platform_request")
     async def request(
         self,
         method: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,9 @@ def make_event(
     return event
 
 
-def invoke(handler: Mangum, event: dict[str, Any]) -> Reply:
-    return Reply(handler(event, Context()))  # type: ignore[arg-type]
+def invoke(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]) -> Reply:
+    """Call a Lambda entry point (the module's ``handler`` or a bare Mangum adapter)."""
+    return Reply(handler(event, Context()))
 
 
 class Api:

@@ -293,7 +293,7 @@ def test_failed_logins_are_throttled_per_ip_and_per_key_prefix(
 def test_jwt_signing_key_comes_from_secrets_manager(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from socialmetrics import aws
+    from socialmetrics import aws, secrets
     from socialmetrics.config import get_settings
 
     sm = aws.client("secretsmanager")
@@ -303,7 +303,7 @@ def test_jwt_signing_key_comes_from_secrets_manager(
     )
     monkeypatch.setenv("SECRETS_SOURCE", "secretsmanager")
     get_settings.cache_clear()
-    aws.app_secret.cache_clear()
+    secrets.reset_cache()
     try:
         client = make_person(api, "Ana")
         import jwt as pyjwt
@@ -319,7 +319,7 @@ def test_jwt_signing_key_comes_from_secrets_manager(
     finally:
         monkeypatch.setenv("SECRETS_SOURCE", "env")
         get_settings.cache_clear()
-        aws.app_secret.cache_clear()
+        secrets.reset_cache()
 
 
 def test_wrong_tokens_are_401_through_the_handler(api: Api, client: Person) -> None:

@@ -22,8 +22,10 @@ from tests.integration.webhooks.test_receivers import (
     tiktok_header,
     x_header,
 )
-from tests.support import HungServer, hang_aws_service, reset_process_state
+from tests.support import FakeLambdaContext, HungServer, hang_aws_service, reset_process_state
 from tests.unit.webhooks.shapes import http_event
+
+CONTEXT: Any = FakeLambdaContext()
 
 
 def _signed(provider: str) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def test_a_hung_events_queue_is_503_after_the_configured_attempts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hang_aws_service(monkeypatch, "SQS", hung_endpoint.url)
-    _assert_retry_later(RECEIVERS[provider](_signed(provider), None))
+    _assert_retry_later(RECEIVERS[provider](_signed(provider), CONTEXT))
     assert hung_endpoint.connections == get_settings().aws_max_attempts
     monkeypatch.delenv("AWS_ENDPOINT_URL_SQS")
     reset_process_state()
@@ -69,5 +71,5 @@ def test_a_hung_secret_store_is_503(
 ) -> None:
     monkeypatch.setenv("SECRETS_SOURCE", "secretsmanager")
     hang_aws_service(monkeypatch, "SECRETS_MANAGER", hung_endpoint.url)
-    _assert_retry_later(meta(_signed("meta"), None))
+    _assert_retry_later(meta(_signed("meta"), CONTEXT))
     assert hung_endpoint.connections == get_settings().aws_max_attempts

@@ -27,8 +27,10 @@ from socialmetrics.webhooks import rematch_unmatched
 from tests.factories import give_consent, make_account, set_account
 from tests.integration.webhooks.conftest import SECRETS, queue_arn, receive_all
 from tests.integration.webhooks.test_receivers import tiktok_header, x_header
-from tests.support import reset_process_state
+from tests.support import FakeLambdaContext, reset_process_state
 from tests.unit.webhooks.shapes import http_event, sqs_event
+
+CONTEXT: Any = FakeLambdaContext()
 
 NOW = int(time.time()) - 120
 TODAY = datetime.fromtimestamp(NOW, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -54,7 +56,7 @@ def post_meta(payload: dict[str, Any]) -> None:
     )
     response = meta(
         http_event("POST", "/webhooks/meta", body=body, headers={"x-hub-signature-256": signed}),
-        None,
+        CONTEXT,
     )
     assert response["statusCode"] == 200, response
 
@@ -63,7 +65,8 @@ def post_x(payload: dict[str, Any]) -> None:
     body = json.dumps(payload).encode()
     headers = {"x-twitter-webhooks-signature": x_header(SECRETS["X_CONSUMER_SECRET"], body)}
     assert (
-        x(http_event("POST", "/webhooks/x", body=body, headers=headers), None)["statusCode"] == 200
+        x(http_event("POST", "/webhooks/x", body=body, headers=headers), CONTEXT)["statusCode"]
+        == 200
     )
 
 
@@ -73,7 +76,7 @@ def post_tiktok(payload: dict[str, Any]) -> None:
         "tiktok-signature": tiktok_header(SECRETS["TIKTOK_CLIENT_SECRET"], body, int(time.time()))
     }
     assert (
-        tiktok(http_event("POST", "/webhooks/tiktok", body=body, headers=headers), None)[
+        tiktok(http_event("POST", "/webhooks/tiktok", body=body, headers=headers), CONTEXT)[
             "statusCode"
         ]
         == 200
@@ -85,7 +88,7 @@ def run_ingest(url: str) -> list[str]:
     acknowledged (as Lambda's poller does) and return the failed message ids."""
     messages = receive_all(url)
     assert messages, "nothing was queued"
-    result = ingest(sqs_event(messages, queue_arn(url)), None)
+    result = ingest(sqs_event(messages, queue_arn(url)), CONTEXT)
     failed = [str(item["itemIdentifier"]) for item in result["batchItemFailures"]]
     for message in messages:
         if message["MessageId"] not in failed:
@@ -430,7 +433,7 @@ def test_webhooks_keep_working_while_the_database_is_down(
         post_meta(whatsapp(status("wamid.down", "read")))  # answers 200 and queues
         messages = receive_all(queue)
         assert len(messages) == 1
-        result = ingest(sqs_event(messages, queue_arn(queue)), None)
+        result = ingest(sqs_event(messages, queue_arn(queue)), CONTEXT)
         assert result["batchItemFailures"] == [{"itemIdentifier": messages[0]["MessageId"]}]
     finally:
         monkeypatch.setenv("DATABASE_URL", real_url)

@@ -20,8 +20,10 @@ from local.runtime.postgres import free_port
 from socialmetrics.aws import client
 from socialmetrics.config import get_settings
 from tests.integration.webhooks.conftest import SECRETS, receive_all
-from tests.support import reset_process_state
+from tests.support import FakeLambdaContext, reset_process_state
 from tests.unit.webhooks.shapes import http_event
+
+CONTEXT: Any = FakeLambdaContext()
 
 PAGE = b'{"object":"page","entry":[{"id":"P1","time":1767225600,"changes":[]}],"t":"caf\\u00e9"}'
 INSTAGRAM = b'{"object":"instagram","entry":[{"id":"IG1","time":1767225600,"changes":[]}]}'
@@ -67,7 +69,7 @@ def test_signed_meta_delivery_is_queued_verbatim(events_queue: str) -> None:
             "content-type": "application/json",
         },
     )
-    response = meta(event, None)
+    response = meta(event, CONTEXT)
     assert response["statusCode"] == 200
     (message,) = _queued(events_queue)
     assert message["provider"] == "meta"
@@ -88,7 +90,7 @@ def test_base64_bodies_from_api_gateway_are_verified_on_the_decoded_bytes(
         base64_body=True,
         headers={"x-hub-signature-256": meta_header(SECRETS["META_APP_SECRET"], PAGE)},
     )
-    assert meta(event, None)["statusCode"] == 200
+    assert meta(event, CONTEXT)["statusCode"] == 200
     assert [m["body"].encode() for m in _queued(events_queue)] == [PAGE]
 
 
@@ -97,7 +99,7 @@ def test_instagram_login_deliveries_may_use_the_instagram_app_secret(events_queu
     event = http_event(
         "POST", "/webhooks/meta", body=INSTAGRAM, headers={"x-hub-signature-256": signed}
     )
-    assert meta(event, None)["statusCode"] == 200
+    assert meta(event, CONTEXT)["statusCode"] == 200
     (message,) = _queued(events_queue)
     assert message["headers"]["x-signed-with"] == "instagram_app_secret"
     # …but a Page delivery signed with the Instagram secret is not Meta's.
@@ -107,7 +109,7 @@ def test_instagram_login_deliveries_may_use_the_instagram_app_secret(events_queu
         body=PAGE,
         headers={"x-hub-signature-256": meta_header(SECRETS["INSTAGRAM_APP_SECRET"], PAGE)},
     )
-    _assert_refused(meta(page, None), events_queue)
+    _assert_refused(meta(page, CONTEXT), events_queue)
 
 
 @pytest.mark.parametrize(
@@ -125,7 +127,8 @@ def test_meta_unsigned_or_forged_is_401_and_not_queued(
     events_queue: str, headers: dict[str, str]
 ) -> None:
     _assert_refused(
-        meta(http_event("POST", "/webhooks/meta", body=PAGE, headers=headers), None), events_queue
+        meta(http_event("POST", "/webhooks/meta", body=PAGE, headers=headers), CONTEXT),
+        events_queue,
     )
 
 
@@ -134,7 +137,7 @@ def test_signed_x_delivery_is_queued(events_queue: str) -> None:
     event = http_event(
         "POST", "/webhooks/x", body=X_BODY, headers={"x-twitter-webhooks-signature": signed}
     )
-    assert x(event, None)["statusCode"] == 200
+    assert x(event, CONTEXT)["statusCode"] == 200
     assert [(m["provider"], m["body"].encode()) for m in _queued(events_queue)] == [("x", X_BODY)]
 
 
@@ -151,12 +154,12 @@ def test_x_unsigned_or_forged_is_401_and_not_queued(
     events_queue: str, headers: dict[str, str]
 ) -> None:
     _assert_refused(
-        x(http_event("POST", "/webhooks/x", body=X_BODY, headers=headers), None), events_queue
+        x(http_event("POST", "/webhooks/x", body=X_BODY, headers=headers), CONTEXT), events_queue
     )
 
 
 def test_x_crc_uses_the_consumer_secret(events_queue: str) -> None:
-    response = x(http_event("GET", "/webhooks/x", query={"crc_token": "abc"}), None)
+    response = x(http_event("GET", "/webhooks/x", query={"crc_token": "abc"}), CONTEXT)
     expected = x_header(SECRETS["X_CONSUMER_SECRET"], b"abc")
     assert json.loads(response["body"]) == {"response_token": expected}
     assert _queued(events_queue) == []
@@ -168,7 +171,7 @@ def test_signed_tiktok_delivery_is_queued(events_queue: str) -> None:
     event = http_event(
         "POST", "/webhooks/tiktok", body=TIKTOK, headers={"TikTok-Signature": header}
     )
-    assert tiktok(event, None)["statusCode"] == 200
+    assert tiktok(event, CONTEXT)["statusCode"] == 200
     (message,) = _queued(events_queue)
     assert (message["provider"], message["body"].encode()) == ("tiktok", TIKTOK)
     assert message["headers"]["x-signed-at"] == str(t)
@@ -189,7 +192,7 @@ def test_tiktok_unsigned_stale_or_forged_is_401_and_not_queued(
 ) -> None:
     headers = {"tiktok-signature": header} if header else {}
     event = http_event("POST", "/webhooks/tiktok", body=TIKTOK, headers=headers)
-    _assert_refused(tiktok(event, None), events_queue)
+    _assert_refused(tiktok(event, CONTEXT), events_queue)
 
 
 @pytest.fixture
@@ -206,7 +209,7 @@ def test_queue_unavailable_is_503_so_the_platform_retries(queue_down: None) -> N
     event = http_event(
         "POST", "/webhooks/x", body=X_BODY, headers={"x-twitter-webhooks-signature": signed}
     )
-    response = x(event, None)
+    response = x(event, CONTEXT)
     assert response["statusCode"] == 503
     assert response["headers"]["content-type"] == "application/problem+json"
 
@@ -231,10 +234,10 @@ def test_secrets_come_from_secrets_manager_when_configured(
 ) -> None:
     good = meta_header(secrets_in_secrets_manager, PAGE)
     event = http_event("POST", "/webhooks/meta", body=PAGE, headers={"x-hub-signature-256": good})
-    assert meta(event, None)["statusCode"] == 200
+    assert meta(event, CONTEXT)["statusCode"] == 200
     env_signed = meta_header(SECRETS["META_APP_SECRET"], PAGE)
     stale = http_event(
         "POST", "/webhooks/meta", body=PAGE, headers={"x-hub-signature-256": env_signed}
     )
-    assert meta(stale, None)["statusCode"] == 401
+    assert meta(stale, CONTEXT)["statusCode"] == 401
     assert len(_queued(events_queue)) == 1

@@ -18,7 +18,10 @@ from functions.webhook_meta.handler import handler as meta
 from functions.webhook_tiktok.handler import handler as tiktok
 from functions.webhook_x.handler import handler as x
 from socialmetrics.config import get_settings
+from tests.support import FakeLambdaContext
 from tests.unit.webhooks.shapes import http_event
+
+CONTEXT: Any = FakeLambdaContext()
 
 META_SECRET, X_SECRET, VERIFY = "meta-unit-secret", "x-unit-secret", "verify-me"
 
@@ -46,7 +49,7 @@ def _problem(response: dict[str, Any], status: int) -> dict[str, Any]:
 
 def test_meta_subscription_check_echoes_the_challenge() -> None:
     query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"}
-    response = meta(http_event("GET", "/webhooks/meta", query=query), None)
+    response = meta(http_event("GET", "/webhooks/meta", query=query), CONTEXT)
     assert response["statusCode"] == 200
     assert response["headers"]["content-type"] == "text/plain"
     assert response["body"] == "1158201444"
@@ -62,19 +65,19 @@ def test_meta_subscription_check_echoes_the_challenge() -> None:
     ],
 )
 def test_meta_subscription_check_refuses_a_wrong_token(query: dict[str, str]) -> None:
-    response = meta(http_event("GET", "/webhooks/meta", query=query), None)
+    response = meta(http_event("GET", "/webhooks/meta", query=query), CONTEXT)
     assert response["body"] != "1"
     _problem(response, 403)
 
 
 def test_meta_subscription_without_challenge_is_a_bad_request() -> None:
     query = {"hub.mode": "subscribe", "hub.verify_token": VERIFY}
-    _problem(meta(http_event("GET", "/webhooks/meta", query=query), None), 400)
+    _problem(meta(http_event("GET", "/webhooks/meta", query=query), CONTEXT), 400)
 
 
 def test_x_crc_response_is_exact() -> None:
     token = "crc-token-ÿ-42"
-    response = x(http_event("GET", "/webhooks/x", query={"crc_token": token}), None)
+    response = x(http_event("GET", "/webhooks/x", query={"crc_token": token}), CONTEXT)
     digest = hmac.new(X_SECRET.encode(), token.encode(), hashlib.sha256).digest()
     assert response["statusCode"] == 200
     assert response["headers"]["content-type"] == "application/json"
@@ -84,37 +87,37 @@ def test_x_crc_response_is_exact() -> None:
 
 
 def test_x_crc_without_token_is_a_bad_request() -> None:
-    _problem(x(http_event("GET", "/webhooks/x"), None), 400)
+    _problem(x(http_event("GET", "/webhooks/x"), CONTEXT), 400)
 
 
 def test_unsupported_methods_are_405_with_allow() -> None:
-    response = tiktok(http_event("GET", "/webhooks/tiktok"), None)
+    response = tiktok(http_event("GET", "/webhooks/tiktok"), CONTEXT)
     _problem(response, 405)
     assert response["headers"]["allow"] == "POST"
-    assert meta(http_event("PUT", "/webhooks/meta", body=b"{}"), None)["statusCode"] == 405
-    assert x(http_event("DELETE", "/webhooks/x"), None)["statusCode"] == 405
+    assert meta(http_event("PUT", "/webhooks/meta", body=b"{}"), CONTEXT)["statusCode"] == 405
+    assert x(http_event("DELETE", "/webhooks/x"), CONTEXT)["statusCode"] == 405
 
 
 def test_oversized_bodies_are_413() -> None:
     body = b'{"object":"page","entry":[]}' + b" " * 3000
-    _problem(meta(http_event("POST", "/webhooks/meta", body=body), None), 413)
+    _problem(meta(http_event("POST", "/webhooks/meta", body=body), CONTEXT), 413)
     encoded = http_event("POST", "/webhooks/meta", body=body, base64_body=True)
     del encoded["headers"]["content-length"]
-    _problem(meta(encoded, None), 413)
+    _problem(meta(encoded, CONTEXT), 413)
     plain = http_event("POST", "/webhooks/x", body=body)
     del plain["headers"]["content-length"]
-    _problem(x(plain, None), 413)
+    _problem(x(plain, CONTEXT), 413)
 
 
 def test_invalid_base64_is_a_bad_request() -> None:
     event = http_event("POST", "/webhooks/meta", body=b"{}")
     event.update(body="***not base64***", isBase64Encoded=True)
-    _problem(meta(event, None), 400)
+    _problem(meta(event, CONTEXT), 400)
 
 
 def test_unsigned_post_is_401_with_a_problem_and_request_id() -> None:
     event = http_event("POST", "/webhooks/meta", body=b'{"object":"page","entry":[]}')
-    body = _problem(meta(event, None), 401)
+    body = _problem(meta(event, CONTEXT), 401)
     assert body["instance"] == "/webhooks/meta"
     assert body["request_id"] == event["requestContext"]["requestId"]
     assert "X-Hub-Signature-256" in body["detail"]
