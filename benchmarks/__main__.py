@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark and print ratios against in-run baselines.
 
-``python -m benchmarks`` runs them all (about a minute and a half on 2 cores);
+``python -m benchmarks`` runs them all (about five minutes on 2 cores);
 ``--only pagination fanout`` runs a subset; ``--markdown`` also prints the table rows used in
 ``docs/performance.md``. Everything runs on loopback: a throwaway database (dropped at the
 end) and moto's server on a free port (stopped at the end).
