@@ -253,3 +253,14 @@ def test_every_pooled_connection_has_nagle_switched_off(db: str) -> None:
     with get_engine().connect() as connection:
         sock = connection.connection.dbapi_connection._usock  # type: ignore[union-attr]
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_a_value_postgres_refuses_fails_the_batch_as_a_database_error(owner: Owner) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    bad = MetricPoint("views", Decimal(1), datetime(2026, 11, 3, tzinfo=UTC), object_id="a\x00b")
+    with pytest.raises(DBAPIError), unit_of_work() as session:
+        upsert_points(session, owner, [*_batch(3), bad])
+    with unit_of_work() as session:  # nothing of the batch was kept; the pool still works
+        assert session.execute(text("SELECT count(*) FROM metrics")).scalar_one() == 0
+        assert upsert_points(session, owner, _batch(3)) == 3

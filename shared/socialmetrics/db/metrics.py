@@ -4,7 +4,8 @@
 into a per-connection temporary table, then merges it with one ``INSERT … SELECT … ON CONFLICT
 DO UPDATE``. An unchanged point is not rewritten at all (the ``WHERE … IS DISTINCT FROM``
 guard), so re-delivering a batch is a no-op. COPY avoids the per-element Python work pg8000
-spends rendering parameters (typed arrays cost ~5x more); the batch costs four round trips.
+spends rendering parameters (the former typed-array statement took twice as long); the
+batch costs four round trips.
 The staging table lives as long as the connection and is emptied at every commit (``ON COMMIT
 DELETE ROWS``) and after every merge. Behind RDS Proxy a temporary table pins the session to
 its connection (docs/database_schema.md).
@@ -19,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from socialmetrics.points import MetricPoint
@@ -115,10 +117,13 @@ def upsert_points(session: Session, owner: Owner, points: Iterable[MetricPoint])
     unique = dedupe(points)
     if not unique:
         return 0
+    dbapi = session.get_bind().dialect.loaded_dbapi
     cursor = _raw_connection(session).cursor()
     try:
         cursor.execute(_CREATE_STAGE)
         cursor.execute(_COPY, stream=copy_data(unique))
+    except dbapi.Error as exc:  # the same exception type as a statement through SQLAlchemy
+        raise DBAPIError.instance(_COPY, None, exc, dbapi.Error) from exc
     finally:
         cursor.close()
     result = session.execute(
