@@ -3,13 +3,14 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -56,6 +57,33 @@ Email = Annotated[
     StringConstraints(
         strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
     ),
+]
+
+
+def _aware_instant(value: object) -> object:
+    """An ISO 8601 string or a datetime, never a number (JSON has no datetime type, so the
+    strict models take times as strings)."""
+    if not isinstance(value, (str, datetime)):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+def _storable(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a timezone")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    return value
+
+
+# A date-time in a strict model: an ISO 8601 string with an offset, within years 1-9999 in UTC.
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_aware_instant),
+    Field(strict=False),
+    AfterValidator(_storable),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -187,7 +215,7 @@ class RegisterTokenIn(Strict):
     platform_id: PlatformId
     refresh_token: Secret | None = None
     expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
-    expires_at: datetime | None = None
+    expires_at: IsoDateTime | None = None
     refresh_expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
     scopes: Annotated[list[Str128], Field(max_length=64)] | None = None
     user_id: Id | None = Field(default=None, description="Admins only: whose account this is.")
@@ -205,8 +233,6 @@ class RegisterTokenIn(Strict):
     def _one_expiry(self) -> RegisterTokenIn:
         if self.expires_in is not None and self.expires_at is not None:
             raise ValueError("give expires_in or expires_at, not both")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValueError("expires_at must carry a timezone")
         return self
 
 
@@ -323,3 +349,375 @@ class ConsentOut(BaseModel):
     policy_version: str
     recorded_at: datetime
     recorded_by: int | None
+
+
+# --- accounts and collection runs ----------------------------------------------------------------
+
+AccountStatus = Literal["active", "reauth_required", "not_found", "revoked"]
+RunOutcome = Literal["succeeded", "partial", "failed", "deferred"]
+PartStatus = Literal["succeeded", "failed", "skipped", "deferred"]
+
+_RUN_EXAMPLE: Any = {
+    "id": 42,
+    "started_at": "2026-03-02T06:00:01Z",
+    "finished_at": "2026-03-02T06:00:03Z",
+    "outcome": "partial",
+    "points_written": 61,
+    "parts": [
+        {"name": "account_fields", "status": "succeeded", "detail": None, "retry_at": None},
+        {
+            "name": "posts",
+            "status": "deferred",
+            "detail": "rate limited: X: Too Many Requests (status=429, code=rate-limit-exceeded)",
+            "retry_at": "2026-03-02T06:15:00Z",
+        },
+        {
+            "name": "reel_insights.profile_visits",
+            "status": "skipped",
+            "detail": "refused by the platform (not valid for this object, or not permitted)",
+            "retry_at": None,
+        },
+    ],
+}
+
+
+class PartOut(BaseModel):
+    """One part of a collection: an endpoint or metric family, and how it went."""
+
+    name: str = Field(description="e.g. account_fields, account_insights, posts, templates")
+    status: PartStatus
+    detail: str | None = Field(description="Why it failed, was skipped or deferred")
+    retry_at: datetime | None = Field(description="When a deferred part may run again")
+
+
+class RunOut(BaseModel):
+    """One collection of one account with the outcome of each part."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome
+    points_written: int
+    parts: list[PartOut]
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
+
+class BackfillOut(BaseModel):
+    complete: bool = Field(description="History walked back to the platform's horizon")
+    oldest_reached: datetime | None = Field(description="The oldest moment collected so far")
+
+
+class AccountOut(BaseModel):
+    """A connected platform account: its status, schedule, backfill and last run."""
+
+    id: int
+    user_id: int
+    platform: str
+    platform_user_id: str
+    status: AccountStatus
+    status_reason: str | None
+    paused_until: datetime | None = Field(description="Rate-limit pause, if any")
+    token_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    last_success_at: datetime | None
+    next_collect_at: datetime
+    backfill: BackfillOut
+    last_run: RunOut | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
+                }
+            ]
+        }
+    )
+
+
+# --- webhook rejections --------------------------------------------------------------------------
+
+
+class WebhookRejectionOut(BaseModel):
+    """A webhook entry ingest refused (ids and the reason only, never the entry's content)."""
+
+    rejection_id: int
+    provider: Literal["meta", "x", "tiktok"]
+    platform: str | None
+    entry_index: int = Field(description="The entry's position in its delivery (from 0)")
+    entry_id: str | None = Field(description="The platform's id for the entry, if it had one")
+    entry_digest: str = Field(description="SHA-256 of the entry's JSON")
+    reason: str = Field(
+        description="id_too_long, time_out_of_range, value_out_of_range, too_old, "
+        "in_the_future, unparseable or refused_by_database"
+    )
+    detail: str
+    request_id: str | None
+    received_at: datetime
+    rejected_at: datetime
+
+
+# --- outbound webhooks (signals) -------------------------------------------------------------
+
+EventType = Literal[
+    "account.reauth_required",
+    "account.not_found",
+    "account.token_expiring",
+    "collection.completed",
+    "collection.part_failed",
+    "metric.deprecated",
+    "consent.withdrawn",
+    "export.ready",
+    "usage.budget_paused",
+    "webhook_endpoint.disabled",
+]
+WebhookUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2048), _NoNul
+]
+
+
+class WebhookEndpointIn(Strict):
+    url: WebhookUrl
+    event_types: list[EventType] = Field(default_factory=list, max_length=20)
+    description: Str255 | None = None
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/socialmetrics",
+                    "event_types": ["account.reauth_required", "account.token_expiring"],
+                    "description": "Ops alerts",
+                }
+            ]
+        },
+    )
+
+
+_ENDPOINT_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "url": "https://hooks.example.com/socialmetrics",
+    "description": "Ops alerts",
+    "event_types": ["account.reauth_required", "account.token_expiring"],
+    "created_at": "2026-11-30T16:00:00Z",
+    "disabled_at": None,
+    "disabled_reason": None,
+    "consecutive_failures": 0,
+    "previous_secret_expires_at": None,
+}
+
+
+class WebhookEndpointOut(BaseModel):
+    id: int
+    url: str
+    description: str | None
+    event_types: list[str] = Field(description="Subscribed types; empty = every type")
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    consecutive_failures: int
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="Until then the previous secret also signs (rotation overlap)"
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_ENDPOINT_EXAMPLE]})
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret: shown once, store it now")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**_ENDPOINT_EXAMPLE, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]
+        }
+    )
+
+
+class WebhookSecretRotated(BaseModel):
+    secret: str = Field(description="The new signing secret: shown once")
+    previous_secret_expires_at: datetime
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
+                    "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+                    "previous_secret_expires_at": "2026-12-01T16:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class DeliveryAttemptOut(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    latency_ms: int | None
+    error: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: int
+    event_id: str
+    event_type: str
+    status: Literal["pending", "succeeded", "dead"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_latency_ms: int | None
+    last_error: str | None
+    created_at: datetime
+    attempt_log: list[DeliveryAttemptOut]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "event_id": "evt_5f0c6c1b9d8e4a7f8a1b2c3d4e5f6a7b",
+                    "event_type": "account.reauth_required",
+                    "status": "pending",
+                    "attempts": 1,
+                    "next_attempt_at": "2026-11-30T16:00:05Z",
+                    "last_status_code": 500,
+                    "last_latency_ms": 84,
+                    "last_error": "HTTP 500",
+                    "created_at": "2026-11-30T16:00:00Z",
+                    "attempt_log": [
+                        {
+                            "attempt": 1,
+                            "attempted_at": "2026-11-30T16:00:00Z",
+                            "status_code": 500,
+                            "latency_ms": 84,
+                            "error": "HTTP 500",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+class DeliveryPage(BaseModel):
+    data: list[WebhookDeliveryOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class AccountHealthOut(BaseModel):
+    account_id: int
+    user_id: int
+    platform: str
+    platform_user_id: str
+    status: str = Field(description="active | reauth_required | not_found | revoked")
+    status_reason: str | None
+    token_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    last_refresh_at: datetime | None
+    last_success_at: datetime | None = Field(description="Last successful collection")
+    next_due_at: datetime
+    quota: dict[str, Any] | None = Field(description="The platform's last quota snapshot")
+    paused_until: datetime | None = Field(
+        description="Collection waits for the quota reset until then (null: not paused)"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": 7,
+                    "user_id": 3,
+                    "platform": "TikTok",
+                    "platform_user_id": "tt-1234",
+                    "status": "active",
+                    "status_reason": None,
+                    "token_expires_at": "2026-11-30T18:00:00Z",
+                    "refresh_expires_at": "2027-05-29T16:00:00Z",
+                    "last_refresh_at": "2026-11-30T16:00:00Z",
+                    "last_success_at": "2026-11-30T16:00:04Z",
+                    "next_due_at": "2026-12-01T16:00:00Z",
+                    "quota": {
+                        "platform": "TikTok",
+                        "limit": 600,
+                        "remaining": 12,
+                        "used_pct": 98.0,
+                        "reset_at": "2026-11-30T16:01:00Z",
+                    },
+                    "paused_until": "2026-11-30T16:01:00Z",
+                }
+            ]
+        }
+    )
+
+
+class AccountHealthPage(BaseModel):
+    data: list[AccountHealthOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page")
+
+
+class UsageOut(BaseModel):
+    user_id: int
+    platform: str
+    day: str = Field(description="UTC day (YYYY-MM-DD)")
+    calls: int = Field(description="Platform API requests made for this tenant")
+    post_reads: int = Field(description="X: posts read, each billed once per UTC day")
+    user_reads: int = Field(description="X: users read, each billed once per UTC day")
+    estimated_cost_usd: str = Field(description="From the configured X price table")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": 3,
+                    "platform": "X",
+                    "day": "2026-11-30",
+                    "calls": 4,
+                    "post_reads": 25,
+                    "user_reads": 1,
+                    "estimated_cost_usd": "0.1350",
+                }
+            ]
+        }
+    )
+
+
+class UsageReport(BaseModel):
+    data: list[UsageOut]
+    x_monthly_budget_usd: str | None = Field(description="The caller's budget (clients only)")
+
+
+class BudgetIn(Strict):
+    user_id: Id
+    x_monthly_budget_usd: Annotated[float, Field(ge=0, le=1_000_000)] | None
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"user_id": 3, "x_monthly_budget_usd": 50.0}]},
+    )

@@ -14,8 +14,27 @@ Period = Literal["snapshot", "lifetime", "day", "week", "days_28", "month"]
 Source = Literal["poll", "webhook", "derived"]
 
 
+# What a stored value may be: NUMERIC holds far more, but every value is also served as a JSON
+# number, and JSON readers hold numbers as IEEE doubles (finite only below ~1.8e308).
+MAX_VALUE_EXPONENT = 308  # |value| < 10**308
+MIN_VALUE_EXPONENT = -16383  # NUMERIC keeps at most 16383 digits after the point
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def value_fits(value: Decimal) -> bool:
+    """Whether ``value`` can be stored and served: finite, below 10**308 in magnitude and with
+    at most 16383 digits after the point."""
+    if not value.is_finite():
+        return False
+    if value.is_zero():
+        return True
+    exponent = value.as_tuple().exponent
+    return value.adjusted() < MAX_VALUE_EXPONENT and (
+        not isinstance(exponent, int) or exponent >= MIN_VALUE_EXPONENT
+    )
 
 
 @dataclass(frozen=True, slots=True)

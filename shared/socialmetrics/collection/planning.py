@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from socialmetrics.accounts import lifecycle
 from socialmetrics.aws import unreachable
 from socialmetrics.budgets import RemainingTime, aws_worst_seconds, database_worst_seconds
 from socialmetrics.collection.messages import CollectRequest
@@ -56,15 +57,6 @@ _CLAIM = text(
     ORDER BY a.next_collect_at, a.id
     LIMIT :limit
     FOR UPDATE OF a SKIP LOCKED
-    """
-)
-
-_ADVANCE = text(
-    """
-    UPDATE accounts
-    SET next_collect_at = CAST(:now AS timestamptz) + make_interval(mins => cadence_minutes),
-        last_enqueued_at = CAST(:now AS timestamptz), updated_at = CAST(:now AS timestamptz)
-    WHERE id = ANY(CAST(:ids AS bigint[]))
     """
 )
 
@@ -212,7 +204,7 @@ def run_tick(
                 refused = send_requests(sqs, queue_urls, requests, window_seconds, executor)
                 accepted = [r.account_id for r in requests if r.account_id not in refused]
                 if accepted:
-                    session.execute(_ADVANCE, {"now": now, "ids": accepted})
+                    lifecycle.advance_schedule(session, accepted, now)
             result.claimed += len(rows)
             result.enqueued += len(accepted)
             result.failed += len(refused)

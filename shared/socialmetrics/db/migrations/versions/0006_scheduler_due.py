@@ -6,7 +6,7 @@ N due accounts cost O(N²): 0.6 s a page at 20k due); ``(next_collect_at, id)`` 
 over in claim order and the page stops after ``:page`` rows (~15 ms).
 
 Revision ID: scheduler_due
-Revises: metric_series
+Revises: collection_parts
 Create Date: 2026-11-30 16:45:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "scheduler_due"
-down_revision: str | None = "metric_series"
+down_revision: str | None = "collection_parts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
