@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from functions.api.deps import MAX_ID, AdminActor, CurrentActor, problem_responses, route
 from functions.api.schemas import AccountOut, BackfillOut, PartOut, RunOut
@@ -118,6 +118,7 @@ def _visible_account(actor: Actor, account_id: int) -> queries.AccountView:
     router,
     "GET",
     "/accounts",
+    operation_id="listAccounts",
     summary="Connected accounts (yours; admins: all or ?user_id=), keyset-paginated",
     response_model=list[AccountOut],
     responses=problem_responses(401, 404),
@@ -160,6 +161,7 @@ def list_accounts(
     router,
     "GET",
     "/accounts/{account_id}",
+    operation_id="getAccount",
     summary="One connected account: status, schedule, backfill and last run",
     response_model=AccountOut,
     responses=problem_responses(401, 404),
@@ -172,6 +174,7 @@ def get_account(account_id: AccountId, actor: CurrentActor) -> AccountOut:
     router,
     "GET",
     "/accounts/{account_id}/runs",
+    operation_id="listAccountRuns",
     summary="The account's collection runs, newest first, with each part's outcome",
     response_model=list[RunOut],
     responses=problem_responses(401, 404),
@@ -194,29 +197,28 @@ class CollectQueued(BaseModel):
     message: str
     account_id: int
     job_id: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "Collection queued",
+                    "account_id": 7,
+                    "job_id": "manual-3f2a9c0d1b4e5f60",
+                }
+            ]
+        }
+    )
 
 
 @route(
     router,
     "POST",
     "/accounts/{account_id}/collect",
+    operation_id="collectAccountNow",
     summary="Collect one account now (admin): queues it for the collector",
     status_code=202,
     response_model=CollectQueued,
-    responses={
-        202: {
-            "content": {
-                "application/json": {
-                    "example": {
-                        "message": "Collection queued",
-                        "account_id": 7,
-                        "job_id": "manual-3f2a9c0d1b4e5f60",
-                    }
-                }
-            }
-        },
-        **problem_responses(401, 403, 404),
-    },
+    responses=problem_responses(401, 403, 404),
 )
 def collect_now(account_id: AccountId, actor: AdminActor) -> CollectQueued:
     keys = sorted({f"collect-{family}" for family in FAMILY.values()})
