@@ -138,6 +138,9 @@ def number(value: Decimal) -> int | float | str:
     return str(value)
 
 
+CSV_CHUNK = 64 * 1024  # characters per streamed piece of a CSV export
+
+
 def csv_safe(value: str) -> str:
     """Neutralise spreadsheet formulas (CSV injection) in free-text cells."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -195,16 +198,20 @@ def summary_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return _render(_SUMMARY_JSON, row)
 
 
-def csv_lines(rows: Iterable[Mapping[Any, Any]]) -> Iterator[str]:
-    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row."""
+def csv_lines(rows: Iterable[Mapping[Any, Any]], chunk: int = CSV_CHUNK) -> Iterator[str]:
+    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row, handed
+    out in pieces of about ``chunk`` characters (a streamed response pays its per-piece cost,
+    e.g. a worker-thread hop, once per piece instead of once per row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _ in _METRIC_CSV])
-    yield buffer.getvalue()
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
         writer.writerow(
             [row[name] if encode is None else encode(row[name]) for name, encode in _METRIC_CSV]
         )
+        if buffer.tell() >= chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue()
