@@ -155,6 +155,7 @@ class Settings(BaseSettings):
     signal_secret_overlap_hours: int = Field(default=24, ge=0, le=24 * 7)
     signal_requeue_max_delay_seconds: int = Field(default=900, ge=0, le=900)
     signal_stale_seconds: int = Field(default=600, ge=60)
+    signal_events_retention_days: int = Field(default=30, ge=2, le=3650)
     # X pay-per-use price table (USD per billed read) and the share of a tenant's monthly
     # budget at which X collection pauses (before the next run could exceed it).
     x_price_post_read_usd: float = Field(default=0.005, ge=0)

@@ -349,6 +349,7 @@ class WebhookDelivery(Base):
             "status IN ('pending', 'succeeded', 'dead')", name="webhook_deliveries_status_check"
         ),
         Index("webhook_deliveries_endpoint_idx", "endpoint_id", "id"),
+        Index("webhook_deliveries_event_idx", "event_id"),
         Index(
             "webhook_deliveries_pending_idx",
             "next_attempt_at",
