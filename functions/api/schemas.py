@@ -3,9 +3,10 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from types import GenericAlias
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from socialmetrics.accounts.service import TokenMetadata
+from socialmetrics.compliance.consent import ConsentEntry
 from socialmetrics.metrics_query.fields import METRIC_FIELDS, SUMMARY_FIELDS, example
 from socialmetrics.metrics_query.fields import Field as RowField
 
@@ -210,22 +213,19 @@ class RegisterTokenIn(Strict):
         return self
 
 
-class TokenMetadataOut(BaseModel):
-    account_id: int
-    platform_id: int
-    platform: str
-    platform_user_id: str
-    status: str
-    status_reason: str | None
-    expires_at: datetime | None
-    refresh_expires_at: datetime | None
-    scopes: list[str] | None
-    has_refresh_token: bool
-    last_collected_at: datetime | None
-    next_collect_at: datetime
-    key_version: int
-    created_at: datetime
-    updated_at: datetime
+def _from_dataclass(name: str, source: type, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
+    """A response model with the fields of the domain dataclass ``source`` (minus
+    ``exclude``): the domain type stays the one list of the fields."""
+    hints = get_type_hints(source)
+    fields: dict[str, Any] = {
+        f.name: (hints[f.name], ...) for f in dataclasses.fields(source) if f.name not in exclude
+    }
+    return create_model(name, __module__=__name__, **fields)
+
+
+# The token list answers the user's accounts, so the owner (the path's user) is left out.
+TokenMetadataOut = _from_dataclass("TokenMetadataOut", TokenMetadata, exclude=("user_id",))
+TokenMetadataList = GenericAlias(list, (TokenMetadataOut,))
 
 
 # --- platforms -----------------------------------------------------------------------------------
@@ -315,11 +315,5 @@ class ConsentIn(Strict):
     )
 
 
-class ConsentOut(BaseModel):
-    consent_id: int
-    user_id: int
-    purpose: str
-    consent_given: bool
-    policy_version: str
-    recorded_at: datetime
-    recorded_by: int | None
+ConsentOut = _from_dataclass("ConsentOut", ConsentEntry)
+ConsentList = GenericAlias(list, (ConsentOut,))

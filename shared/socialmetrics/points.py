@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 ObjectType = Literal[
@@ -16,6 +16,19 @@ Source = Literal["poll", "webhook", "derived"]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def decimal_from_platform(value: object) -> Decimal | None:
+    """A value as a platform API or webhook reported it (number or numeric string) → the
+    point's Decimal; ``None`` when it is absent, a bool, or not a finite number. The opposite
+    direction (Decimal → JSON number) is ``metrics_query.fields.json_number``."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        parsed = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return parsed if parsed.is_finite() else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,8 +84,9 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def number(value: Decimal) -> int | float:
-    """A JSON number: integral values as integers (the seed's ``1000``), others as floats."""
+def json_number(value: Decimal) -> int | float:
+    """A stored Decimal → a JSON number: integral values as integers (the seed's ``1000``),
+    others as floats. The opposite direction is ``points.decimal_from_platform``."""
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -103,7 +104,7 @@ Encoder = Callable[[Any], Any]
 
 def _json_encoder(f: Field) -> Encoder | None:
     if f.kind == "number":
-        return number
+        return json_number
     if f.kind == "time":
         return iso
     return None

@@ -22,12 +22,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform
+from socialmetrics.points import decimal_from_platform
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
 
 MAX_KEY = 255
@@ -167,16 +167,6 @@ def _whatsapp(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
                 )
 
 
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _instagram(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
     account = _id(entry.get("id"))
     if not account:
@@ -191,7 +181,7 @@ def _instagram(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
             metrics = {
                 key: str(number)
                 for key, raw in value.items()
-                if key != "media_id" and (number := _number(raw)) is not None
+                if key != "media_id" and (number := decimal_from_platform(raw)) is not None
             }
             if media_id and metrics:
                 yield Event(
