@@ -103,7 +103,7 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_seconds=29,
         routes=(Route("ANY", "/{proxy+}"), Route("ANY", "/")),
         decrypts_tokens=True,
-        sends_to=("collect-x", "collect-meta", "collect-tiktok"),
+        sends_to=("collect-x", "collect-meta", "collect-tiktok", "webhook-deliveries"),
     ),
     Function(
         key="scheduler",
@@ -147,6 +147,17 @@ FUNCTIONS: tuple[Function, ...] = (
         writes_admin_key=True,
     ),
     Function(
+        key="webhook_sender",
+        handler="functions.webhook_sender.handler.handler",
+        description="Relays outbound events and delivers them, signed, to tenant endpoints",
+        memory_mb=512,
+        timeout_seconds=120,  # a record's worst case (SQS + DB + one POST) is ~54 s
+        decrypts_tokens=True,  # opens the endpoints' signing secrets (same envelope key)
+        reads_app_secret=False,
+        dead_letters=True,
+        sends_to=("webhook-deliveries",),
+    ),
+    Function(
         key="webhook_meta",
         handler="functions.webhook_meta.handler.handler",
         description="Meta (Facebook, Instagram, WhatsApp) webhook receiver",
@@ -183,11 +194,13 @@ QUEUES: tuple[Queue, ...] = (
     Queue("collect-meta", consumer="collector", batch_size=5, max_concurrency=4),
     Queue("collect-tiktok", consumer="collector", batch_size=5, max_concurrency=2),
     Queue("events", consumer="ingest", batch_size=10, max_concurrency=5),
+    Queue("webhook-deliveries", consumer="webhook_sender", batch_size=10, max_concurrency=5),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("collect-tick", "rate(15 minutes)", target="scheduler"),
     Schedule("maintenance-daily", "cron(15 3 * * ? *)", target="maintenance"),
+    Schedule("signals-relay", "rate(1 minute)", target="webhook_sender"),
 )
 
 KMS_KEY_ALIAS = f"alias/{PREFIX}-tokens"

@@ -8,7 +8,18 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from functions.api import caching, health, problems
-from functions.api.routes import accounts, auth, consent, metrics, platforms, tokens, users
+from functions.api.routes import (
+    account_health,
+    accounts,
+    auth,
+    consent,
+    metrics,
+    platforms,
+    tokens,
+    usage,
+    users,
+    webhook_endpoints,
+)
 from socialmetrics import __version__
 from socialmetrics.config import get_settings
 from socialmetrics.logging import bind_correlation_id
@@ -61,5 +72,8 @@ def create_app() -> FastAPI:
     app.include_router(platforms.router)
     app.include_router(metrics.router)
     app.include_router(consent.router)
+    app.include_router(account_health.router)  # before accounts: /accounts/health is no id
     app.include_router(accounts.router)
+    app.include_router(webhook_endpoints.router)
+    app.include_router(usage.router)
     return app

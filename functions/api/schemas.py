@@ -317,3 +317,245 @@ class ConsentIn(Strict):
 
 ConsentOut = _from_dataclass("ConsentOut", ConsentEntry)
 ConsentList = GenericAlias(list, (ConsentOut,))
+
+
+# --- outbound webhooks (signals) -------------------------------------------------------------
+
+EventType = Literal[
+    "account.reauth_required",
+    "account.not_found",
+    "account.token_expiring",
+    "collection.completed",
+    "collection.part_failed",
+    "metric.deprecated",
+    "consent.withdrawn",
+    "export.ready",
+    "usage.budget_paused",
+    "webhook_endpoint.disabled",
+]
+WebhookUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2048), _NoNul
+]
+
+
+class WebhookEndpointIn(Strict):
+    url: WebhookUrl
+    event_types: list[EventType] = Field(default_factory=list, max_length=20)
+    description: Str255 | None = None
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://hooks.example.com/socialmetrics",
+                    "event_types": ["account.reauth_required", "account.token_expiring"],
+                    "description": "Ops alerts",
+                }
+            ]
+        },
+    )
+
+
+_ENDPOINT_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "url": "https://hooks.example.com/socialmetrics",
+    "description": "Ops alerts",
+    "event_types": ["account.reauth_required", "account.token_expiring"],
+    "created_at": "2026-11-30T16:00:00Z",
+    "disabled_at": None,
+    "disabled_reason": None,
+    "consecutive_failures": 0,
+    "previous_secret_expires_at": None,
+}
+
+
+class WebhookEndpointOut(BaseModel):
+    id: int
+    url: str
+    description: str | None
+    event_types: list[str] = Field(description="Subscribed types; empty = every type")
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    consecutive_failures: int
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="Until then the previous secret also signs (rotation overlap)"
+    )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_ENDPOINT_EXAMPLE]})
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret: shown once, store it now")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**_ENDPOINT_EXAMPLE, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]
+        }
+    )
+
+
+class WebhookSecretRotated(BaseModel):
+    secret: str = Field(description="The new signing secret: shown once")
+    previous_secret_expires_at: datetime
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+                    "previous_secret_expires_at": "2026-12-01T16:00:00Z",
+                }
+            ]
+        }
+    )
+
+
+class DeliveryAttemptOut(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    latency_ms: int | None
+    error: str | None
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: int
+    event_id: str
+    event_type: str
+    status: Literal["pending", "succeeded", "dead"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_latency_ms: int | None
+    last_error: str | None
+    created_at: datetime
+    attempt_log: list[DeliveryAttemptOut]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 41,
+                    "event_id": "evt_5f0c6c1b9d8e4a7f8a1b2c3d4e5f6a7b",
+                    "event_type": "account.reauth_required",
+                    "status": "pending",
+                    "attempts": 1,
+                    "next_attempt_at": "2026-11-30T16:00:05Z",
+                    "last_status_code": 500,
+                    "last_latency_ms": 84,
+                    "last_error": "HTTP 500",
+                    "created_at": "2026-11-30T16:00:00Z",
+                    "attempt_log": [
+                        {
+                            "attempt": 1,
+                            "attempted_at": "2026-11-30T16:00:00Z",
+                            "status_code": 500,
+                            "latency_ms": 84,
+                            "error": "HTTP 500",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+class DeliveryPage(BaseModel):
+    data: list[WebhookDeliveryOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class AccountHealthOut(BaseModel):
+    account_id: int
+    user_id: int
+    platform: str
+    platform_user_id: str
+    status: str = Field(description="active | reauth_required | not_found | revoked")
+    status_reason: str | None
+    token_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    last_refresh_at: datetime | None
+    last_success_at: datetime | None = Field(description="Last successful collection")
+    next_due_at: datetime
+    quota: dict[str, Any] | None = Field(description="The platform's last quota snapshot")
+    paused_until: datetime | None = Field(
+        description="Collection waits for the quota reset until then (null: not paused)"
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": 7,
+                    "user_id": 3,
+                    "platform": "TikTok",
+                    "platform_user_id": "tt-1234",
+                    "status": "active",
+                    "status_reason": None,
+                    "token_expires_at": "2026-11-30T18:00:00Z",
+                    "refresh_expires_at": "2027-05-29T16:00:00Z",
+                    "last_refresh_at": "2026-11-30T16:00:00Z",
+                    "last_success_at": "2026-11-30T16:00:04Z",
+                    "next_due_at": "2026-12-01T16:00:00Z",
+                    "quota": {
+                        "platform": "TikTok",
+                        "limit": 600,
+                        "remaining": 12,
+                        "used_pct": 98.0,
+                        "reset_at": "2026-11-30T16:01:00Z",
+                    },
+                    "paused_until": "2026-11-30T16:01:00Z",
+                }
+            ]
+        }
+    )
+
+
+class AccountHealthPage(BaseModel):
+    data: list[AccountHealthOut]
+    next_after: int | None = Field(description="Pass as `after` for the next page")
+
+
+class UsageOut(BaseModel):
+    user_id: int
+    platform: str
+    day: str = Field(description="UTC day (YYYY-MM-DD)")
+    calls: int = Field(description="Platform API requests made for this tenant")
+    post_reads: int = Field(description="X: posts read, each billed once per UTC day")
+    user_reads: int = Field(description="X: users read, each billed once per UTC day")
+    estimated_cost_usd: str = Field(description="From the configured X price table")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": 3,
+                    "platform": "X",
+                    "day": "2026-11-30",
+                    "calls": 4,
+                    "post_reads": 25,
+                    "user_reads": 1,
+                    "estimated_cost_usd": "0.1350",
+                }
+            ]
+        }
+    )
+
+
+class UsageReport(BaseModel):
+    data: list[UsageOut]
+    x_monthly_budget_usd: str | None = Field(description="The caller's budget (clients only)")
+
+
+class BudgetIn(Strict):
+    user_id: Id
+    x_monthly_budget_usd: Annotated[float, Field(ge=0, le=1_000_000)] | None
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra={"examples": [{"user_id": 3, "x_monthly_budget_usd": 50.0}]},
+    )

@@ -78,3 +78,37 @@ def ensure_demo_tenant(sandbox_url: str, credentials_path: Path) -> dict[str, An
     with os.fdopen(descriptor, "w") as handle:
         json.dump(credentials, handle, indent=2)
     return credentials
+
+
+RECEIVER_DESCRIPTION = "local receiver (make run)"
+
+
+def ensure_demo_endpoint(user_id: int, url: str) -> str:
+    """Point the demo client's webhook endpoint at this run's receiver (the previous run's
+    endpoint is replaced); returns the signing secret so the receiver can verify."""
+    from sqlalchemy import text
+
+    from socialmetrics.config import get_settings
+    from socialmetrics.signals.endpoints import create_endpoint
+
+    with unit_of_work() as session:
+        session.execute(
+            text("DELETE FROM webhook_endpoints WHERE user_id = :u AND description = :d"),
+            {"u": user_id, "d": RECEIVER_DESCRIPTION},
+        )
+        _, secret = create_endpoint(session, user_id, url, [], RECEIVER_DESCRIPTION, get_settings())
+    return secret.get_secret_value()
+
+
+def demo_account_id(user_id: int, platform: str) -> int | None:
+    from sqlalchemy import text
+
+    with unit_of_work() as session:
+        value = session.execute(
+            text(
+                "SELECT a.id FROM accounts a JOIN platforms p ON p.id = a.platform_id"
+                " WHERE a.user_id = :u AND p.name = :p ORDER BY a.id DESC LIMIT 1"
+            ),
+            {"u": user_id, "p": platform},
+        ).scalar_one_or_none()
+    return None if value is None else int(value)

@@ -35,6 +35,7 @@ CREDENTIALS = STATE / "demo-credentials.json"
 LOCAL_DATABASE = "socialmetrics_local"
 MOTO_PORT = 4566
 COLLECT_TICK_SECONDS = 10.0
+SIGNALS_RELAY_SECONDS = 5.0  # outbox → delivery queue (every minute on AWS)
 SHUTDOWN_SECONDS = 60.0
 LOCAL_DEFAULTS = {
     "ENVIRONMENT": "local",
@@ -204,6 +205,19 @@ def _print_howto(port: int, https_port: int, credentials: dict[str, Any]) -> Non
     )
     _say(f'  curl -s -H "Authorization: Bearer $TOKEN" "{base}/users/{client["user_id"]}/tokens/"')
     _say()
+    _say("See a signed webhook arrive: make the sandbox revoke the demo client's X token")
+    _say(
+        f"  curl -s -X POST {credentials['sandbox_url']}/_sandbox/faults -H 'content-type:"
+        f' application/json\' -d \'{{"platform": "X", "account":'
+        f' "{credentials["platform_accounts"].get("X", "")}", "kind": "token_dead"}}\''
+    )
+    _say("  then collect it now as the admin (log in with the admin key as above, ADMIN_TOKEN):")
+    _say(
+        f'  curl -s -X POST -H "Authorization: Bearer $ADMIN_TOKEN"'
+        f" {base}/accounts/{credentials['x_account_id']}/collect"
+    )
+    _say("  → the collector marks it for reauth; [receiver] prints account.reauth_required")
+    _say()
     _say("Collection runs every few seconds here (every 15 minutes on AWS). Ctrl-C stops.")
 
 
@@ -256,10 +270,30 @@ def run(
             failed = f", {batch.failed} to retry" if batch.failed else ""
             _say(f"[{batch.queue}] {batch.succeeded} message(s) done{failed} | {_progress()}")
 
+        from local.runtime.demo import ensure_demo_endpoint
+        from local.runtime.receiver import Delivery, Receiver, serve
+
+        def on_delivery(delivery: Delivery) -> None:
+            event = delivery.event
+            check = {True: "signature verified", False: "BAD SIGNATURE", None: "unverified"}
+            note = check[delivery.verified] + (" (replay)" if delivery.replay else "")
+            _say(f"[receiver] {event.get('type')} {event.get('id')}: {note}")
+
+        receiver = stack.enter_context(serve(Receiver(on_delivery=on_delivery)))
+        receiver.secret = ensure_demo_endpoint(credentials["client"]["user_id"], receiver.url)
+        _say(f"receiver   {receiver.url}  (the demo client's signed outbound events print here)")
         stack.enter_context(QueuePollers(on_batch=on_batch))
         stack.enter_context(ScheduleTicks(["collect-tick"], interval=COLLECT_TICK_SECONDS))
+        stack.enter_context(ScheduleTicks(["signals-relay"], interval=SIGNALS_RELAY_SECONDS))
         stack.enter_context(ScheduleTicks(["maintenance-daily"]))
-        _print_howto(port, https_port, credentials)
+        from local.runtime.demo import demo_account_id
+
+        x_account = demo_account_id(credentials["client"]["user_id"], "X")
+        _print_howto(
+            port,
+            https_port,
+            {**credentials, "sandbox_url": sandbox_url, "x_account_id": x_account},
+        )
 
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -125,6 +125,19 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(default=262_144, ge=1_024)
     tiktok_signature_tolerance_seconds: int = Field(default=300, ge=1)
 
+    # --- outbound webhooks (signals) -------------------------------------------------------
+    signal_delivery_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    signal_response_max_bytes: int = Field(default=65_536, ge=1_024, le=1_048_576)
+    signal_disable_after_failures: int = Field(default=8, ge=1, le=100)
+    signal_secret_overlap_hours: int = Field(default=24, ge=0, le=24 * 7)
+    signal_requeue_max_delay_seconds: int = Field(default=900, ge=0, le=900)
+    signal_stale_seconds: int = Field(default=600, ge=60)
+    # X pay-per-use price table (USD per billed read) and the share of a tenant's monthly
+    # budget at which X collection pauses (before the next run could exceed it).
+    x_price_post_read_usd: float = Field(default=0.005, ge=0)
+    x_price_user_read_usd: float = Field(default=0.01, ge=0)
+    x_budget_pause_pct: float = Field(default=95.0, ge=10, le=100)
+
     # --- retention (LGPD: keep only what is needed, for as long as it is needed) ------------
     metrics_retention_months: int = Field(default=25, ge=1)
     partitions_ahead_months: int = Field(default=3, ge=1, le=24)

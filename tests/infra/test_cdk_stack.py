@@ -168,7 +168,7 @@ def test_database_functions_run_in_the_vpc_and_webhooks_do_not(synth: Synth) -> 
 def test_only_token_decrypting_functions_may_use_the_token_key(synth: Synth) -> None:
     key = _logical(synth, "AWS::KMS::Key")
     allowed = {f.key for f in definition.FUNCTIONS if f.decrypts_tokens}
-    assert allowed == {"api", "collector", "maintenance"}
+    assert allowed == {"api", "collector", "maintenance", "webhook_sender"}
     for spec in definition.FUNCTIONS:
         uses_key = any(
             any(a.startswith("kms:") for a in _actions(s))

@@ -65,6 +65,7 @@ def test_daily_maintenance_runs_every_step(db: str, lambda_context: Any) -> None
         "create_partitions",
         "drop_expired_metrics",
         "refresh_expiring_tokens",
+        "warn_expiring_tokens",
         "finish_pending_erasures",
         "prune_webhook_events",
         "prune_audit_log",

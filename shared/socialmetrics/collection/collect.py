@@ -48,6 +48,9 @@ from socialmetrics.providers.types import (
     TokenGrant,
 )
 from socialmetrics.security.envelope import EnvelopeError
+from socialmetrics.signals.events import emit
+from socialmetrics.signals.producers import account_event
+from socialmetrics.usage.service import record_collection, x_budget_paused
 
 ACTOR = "collector"
 
@@ -160,6 +163,19 @@ def paused_until(
     return reset_at if reset_at > now else None
 
 
+def _over_budget(snapshot: _Snapshot, now: datetime, settings: Settings) -> bool:
+    """X only: the tenant's monthly budget is (nearly) spent; the account waits for the next
+    month (the scheduler gets it back then)."""
+    if snapshot.platform is not Platform.X:
+        return False
+    with unit_of_work() as session:
+        paused = x_budget_paused(session, snapshot.owner.user_id, now, settings)
+    if paused:
+        month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        defer(snapshot.owner.account_id, (month + timedelta(days=32)).replace(day=1))
+    return paused
+
+
 def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:
     return expires_at is not None and expires_at - now <= timedelta(seconds=margin_seconds)
 
@@ -213,15 +229,19 @@ def defer(account_id: int, until: datetime) -> None:
         )
 
 
-def _mark(account_id: int, status: str, reason: str) -> None:
+def _mark(account_id: int, status: str, reason: str, event: str) -> None:
+    """Change the account's status; the first change emits ``event`` in the same
+    transaction (a status that is already set emits nothing)."""
     with unit_of_work() as session:
-        session.execute(
+        changed = session.execute(
             text(
                 "UPDATE accounts SET status = :s, status_reason = :r, updated_at = now()"
-                " WHERE id = :id"
+                " WHERE id = :id AND status <> :s RETURNING id"
             ),
             {"s": status, "r": reason[:255], "id": account_id},
-        )
+        ).one_or_none()
+        if changed is not None:
+            account_event(session, account_id, event, reason)
 
 
 def _record_run(
@@ -277,6 +297,28 @@ def _store(
                 "c": _json(result.cursor),
                 "rl": _json(_usage(result)) if result.usage else None,
                 "id": request.account_id,
+            },
+        )
+        record_collection(
+            session,
+            snapshot.owner.user_id,
+            snapshot.platform.value,
+            result.calls,
+            result.points,
+            started_at,
+        )
+        emit(
+            session,
+            snapshot.owner.user_id,
+            "collection.completed",
+            {
+                "account_id": request.account_id,
+                "platform": snapshot.platform.value,
+                "job_id": request.job_id,
+                "points_written": written,
+                "points_seen": len(result.points),
+                "unavailable": result.unavailable,
+                "calls": result.calls,
             },
         )
         _record_run(
@@ -366,6 +408,12 @@ def collect_account(
         )
         _finish(request, started_at, outcome)
         return outcome
+    if _over_budget(snapshot, started_at, settings):
+        outcome = CollectOutcome(
+            Outcome.SKIPPED, request.account_id, detail="paused: the X monthly budget is spent"
+        )
+        _finish(request, started_at, outcome)
+        return outcome
     begun = time.perf_counter()
     try:
         result, refreshed = asyncio.run(_collect(request, snapshot, settings, transport))
@@ -374,19 +422,26 @@ def collect_account(
             Outcome.RATE_LIMITED, request.account_id, retry_at=exc.reset_at, detail=str(exc)
         )
     except errors.AuthExpired as exc:
-        _mark(request.account_id, "reauth_required", str(exc))
+        _mark(request.account_id, "reauth_required", str(exc), "account.reauth_required")
         outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
     except (errors.PermissionDenied, errors.MetricUnavailable) as exc:
         outcome = CollectOutcome(Outcome.PERMISSION_DENIED, request.account_id, detail=str(exc))
+        with unit_of_work() as session:
+            account_event(session, request.account_id, "collection.part_failed", str(exc))
     except errors.NotFound as exc:
-        _mark(request.account_id, "reauth_required", f"not found: {exc}")
+        _mark(request.account_id, "reauth_required", f"not found: {exc}", "account.not_found")
         outcome = CollectOutcome(Outcome.NOT_FOUND, request.account_id, detail=str(exc))
     except EnvelopeError as exc:
         if not exc.permanent:  # KMS throttled or unreachable: the message is retried
             raise errors.Transient(f"token key service: {exc}") from None
         # The stored token can never be opened again (key disabled or deleted, ciphertext
         # damaged): retrying is useless, a fresh token must be registered.
-        _mark(request.account_id, "reauth_required", f"stored token unreadable: {exc}")
+        _mark(
+            request.account_id,
+            "reauth_required",
+            f"stored token unreadable: {exc}",
+            "account.reauth_required",
+        )
         outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
     else:
         written = _store(request, snapshot, result, started_at)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.models import Consent
+from socialmetrics.signals.events import emit
 
 DEFAULT_PURPOSE = "metrics_collection"
 PURPOSES = ("metrics_collection", "analytics", "marketing")
@@ -34,6 +35,7 @@ def record_consent(
     purpose: str = DEFAULT_PURPOSE,
     policy_version: str = "1",
 ) -> int:
+    withdrawing = not given and has_active_consent(session, user_id, purpose)
     row = Consent(
         user_id=user_id,
         purpose=purpose,
@@ -45,6 +47,13 @@ def record_consent(
     )
     session.add(row)
     session.flush()
+    if withdrawing:
+        emit(
+            session,
+            user_id,
+            "consent.withdrawn",
+            {"user_id": user_id, "purpose": purpose, "policy_version": policy_version},
+        )
     return row.id
 
 

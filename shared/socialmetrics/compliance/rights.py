@@ -19,9 +19,21 @@ from sqlalchemy.orm import Session
 from socialmetrics.accounts.service import list_tokens
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.compliance.consent import consent_history
-from socialmetrics.db.models import Account, ApiKey, AuditLog, Consent, Metric, WebhookEvent
+from socialmetrics.db.models import (
+    Account,
+    ApiKey,
+    AuditLog,
+    Consent,
+    Metric,
+    SignalEvent,
+    UsageBilledObject,
+    UsageDaily,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from socialmetrics.identity.service import list_api_keys, visible_user
 from socialmetrics.metrics_query.service import MetricFilter, iso, iter_metrics, metric_json
+from socialmetrics.signals.events import emit
 
 
 def _jsonable(value: Any) -> Any:
@@ -69,6 +81,17 @@ def export_user(session: Session, actor: Actor, user_id: int) -> dict[str, Any]:
             ],
         }
     )
+    emit(
+        session,
+        user_id,
+        "export.ready",
+        {
+            "user_id": user_id,
+            "exported_at": exported["exported_at"],
+            "requested_by": actor.user_id,
+            "path": f"/users/{user_id}/export",
+        },
+    )
     return exported
 
 
@@ -92,6 +115,16 @@ def erase_user(session: Session, actor: Actor, user_id: int) -> dict[str, int]:
         "tokens": _deleted(session, delete(Account).where(Account.user_id == user_id)),
         "api_keys": _deleted(session, delete(ApiKey).where(ApiKey.user_id == user_id)),
         "consents": _deleted(session, delete(Consent).where(Consent.user_id == user_id)),
+        # Outbound webhooks: endpoints (URLs, secrets) with their delivery log, the events
+        # (account data), and usage (X object ids).
+        "webhook_endpoints": _deleted(
+            session, delete(WebhookEndpoint).where(WebhookEndpoint.user_id == user_id)
+        ),
+        "signal_events": _deleted(
+            session, delete(SignalEvent).where(SignalEvent.user_id == user_id)
+        ),
+        "usage_rows": _deleted(session, delete(UsageDaily).where(UsageDaily.user_id == user_id))
+        + _deleted(session, delete(UsageBilledObject).where(UsageBilledObject.user_id == user_id)),
     }
     now = datetime.now(UTC)
     user.name = "erased"

@@ -7,7 +7,7 @@ models mirror them for queries. ``metrics`` is range-partitioned by month on ``c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -72,6 +73,7 @@ class User(Base):
     updated_at: Mapped[datetime] = _now()
     erasure_requested_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    x_monthly_budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
 
 
 class ApiKey(Base):
@@ -260,3 +262,132 @@ class CollectionRun(Base):
     points_written: Mapped[int] = mapped_column(Integer, server_default="0")
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class WebhookEndpoint(Base):
+    """A tenant's outbound webhook endpoint (secrets envelope-encrypted, never returned)."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("webhook_endpoints_user_idx", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(String(255))
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    secret_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    previous_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_expires_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class SignalEvent(Base):
+    """The outbox: one row per domain event, written in the producer's transaction."""
+
+    __tablename__ = "signal_events"
+    __table_args__ = (
+        Index(
+            "signal_events_unrelayed_idx",
+            "created_at",
+            postgresql_where=text("relayed_at IS NULL"),
+        ),
+        Index("signal_events_user_idx", "user_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    created_at: Mapped[datetime] = _now()
+    relayed_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint: pending until delivered (succeeded) or given up (dead)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="webhook_deliveries_event_key"),
+        CheckConstraint(
+            "status IN ('pending', 'succeeded', 'dead')", name="webhook_deliveries_status_check"
+        ),
+        Index("webhook_deliveries_endpoint_idx", "endpoint_id", "id"),
+        Index(
+            "webhook_deliveries_pending_idx",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(ForeignKey("signal_events.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = _now()
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+
+
+class WebhookDeliveryAttempt(Base):
+    __tablename__ = "webhook_delivery_attempts"
+    __table_args__ = (Index("webhook_delivery_attempts_delivery_idx", "delivery_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(255))
+
+
+class TokenExpiryWarning(Base):
+    """An ``account.token_expiring`` already sent for (token, threshold, expiry): once each."""
+
+    __tablename__ = "token_expiry_warnings"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    threshold_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    fired_at: Mapped[datetime] = _now()
+
+
+class UsageDaily(Base):
+    """Platform calls (and X billed reads) per tenant, platform and UTC day."""
+
+    __tablename__ = "usage_daily"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, server_default="0")
+    post_reads: Mapped[int] = mapped_column(Integer, server_default="0")  # X: billed, deduped
+    user_reads: Mapped[int] = mapped_column(Integer, server_default="0")  # X: billed, deduped
+
+
+class UsageBilledObject(Base):
+    """X bills each post/user read once per UTC day: the objects already counted today."""
+
+    __tablename__ = "usage_billed_objects"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(128), primary_key=True)

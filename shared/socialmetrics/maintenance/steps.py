@@ -118,11 +118,13 @@ def finish_pending_erasures(settings: Settings, now: datetime) -> dict[str, Any]
 
 def default_steps() -> list[tuple[str, Step]]:
     from socialmetrics.maintenance.tokens import refresh_expiring_tokens
+    from socialmetrics.signals.expiry import warn_expiring_tokens
 
     return [
         ("create_partitions", create_partitions),
         ("drop_expired_metrics", drop_expired_metrics),
         ("refresh_expiring_tokens", refresh_expiring_tokens),
+        ("warn_expiring_tokens", warn_expiring_tokens),
         ("finish_pending_erasures", finish_pending_erasures),
         ("prune_webhook_events", prune_webhook_events),
         ("prune_audit_log", prune_audit_log),

@@ -20,6 +20,7 @@ from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.registry import client_for
+from socialmetrics.signals.producers import account_event
 
 HORIZON = timedelta(days=1)
 
@@ -39,13 +40,16 @@ def expiring_accounts(now: datetime, horizon: timedelta = HORIZON) -> list[tuple
 
 def _mark_reauth(account_id: int, reason: str) -> None:
     with unit_of_work() as session:
-        session.execute(
+        changed = session.execute(
             text(
                 "UPDATE accounts SET status = 'reauth_required', status_reason = :r,"
-                " updated_at = now() WHERE id = :id"
+                " updated_at = now() WHERE id = :id AND status <> 'reauth_required'"
+                " RETURNING id"
             ),
             {"r": reason[:255], "id": account_id},
-        )
+        ).one_or_none()
+        if changed is not None:
+            account_event(session, account_id, "account.reauth_required", reason)
 
 
 async def _refresh_all(

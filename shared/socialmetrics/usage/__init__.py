@@ -1,0 +1,1 @@
+"""Usage and estimated cost per tenant: platform calls per day, X pay-per-use reads."""
