@@ -21,7 +21,8 @@ import httpx
 from benchmarks.bench_pagination import populate
 from benchmarks.harness import Comparison, make_owner, median_seconds
 from local.runtime.postgres import free_port
-from socialmetrics.security.access_tokens import issue
+from socialmetrics.db.engine import unit_of_work
+from socialmetrics.identity.service import issue_api_key, login
 
 
 @contextlib.contextmanager
@@ -80,7 +81,9 @@ def run(
 ) -> Comparison:
     owner = make_owner()
     populate(owner, points)
-    token = issue(owner.user_id, "client").access_token
+    with unit_of_work() as session:  # a real key: the API checks the key behind every token
+        key = issue_api_key(session, owner.user_id, label="bench")
+        token = login(session, key.key.get_secret_value(), None).access_token
     auth = {"Authorization": f"Bearer {token}"}
     metrics_path = f"/metrics/?user_id={owner.user_id}&limit={page_size}"
     with serve_api() as base_url:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import text
 
@@ -65,3 +67,25 @@ def set_account(account_id: int, **values: object) -> None:
             text(f"UPDATE accounts SET {assignments} WHERE id = :account_id"),
             {**values, "account_id": account_id},
         )
+
+
+@contextmanager
+def without_platform(name: str = "TikTok") -> Iterator[None]:
+    """Remove a seeded platform (no accounts may use it) so a test can add it back through the
+    API, and restore the seed afterwards: the same id, name and family, extra rows removed."""
+    with unit_of_work() as session:
+        seeded = session.execute(
+            text("DELETE FROM platforms WHERE name = :n RETURNING id, name, family"), {"n": name}
+        ).one()
+    try:
+        yield
+    finally:
+        with unit_of_work() as session:
+            session.execute(text("DELETE FROM platforms WHERE id > 5 OR name = :n"), {"n": name})
+            session.execute(
+                text(
+                    "INSERT INTO platforms (id, name, family) OVERRIDING SYSTEM VALUE "
+                    "VALUES (:id, :name, :family)"
+                ),
+                dict(seeded._mapping),
+            )

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from functions.api import caching, health, problems
+from functions.api import caching, health, methods, problems
 from functions.api.routes import (
     account_health,
     accounts,
@@ -15,6 +15,7 @@ from functions.api.routes import (
     consent,
     metrics,
     platforms,
+    rejections,
     tokens,
     usage,
     users,
@@ -61,19 +62,35 @@ def create_app() -> FastAPI:
                 return problems.problem(
                     413, f"Request bodies are limited to {max_body} bytes.", request=request
                 )
-        response = await call_next(request)
+        allow = methods.not_allowed(api_routes, request.scope)
+        response: Response
+        if allow is not None:
+            response = problems.problem(
+                405,
+                f"{request.method} is not allowed here; use {allow}.",
+                request=request,
+                headers={"Allow": allow},
+            )
+        else:
+            response = await call_next(request)
         response.headers["x-request-id"] = request_id
         return response
 
-    app.include_router(health.router)
-    app.include_router(auth.router)
-    app.include_router(tokens.router)  # before users: /users/register-token/ is not a user id
-    app.include_router(users.router)
-    app.include_router(platforms.router)
-    app.include_router(metrics.router)
-    app.include_router(consent.router)
-    app.include_router(account_health.router)  # before accounts: /accounts/health is no id
-    app.include_router(accounts.router)
-    app.include_router(webhook_endpoints.router)
-    app.include_router(usage.router)
+    routers = (
+        health.router,
+        auth.router,
+        tokens.router,  # before users: /users/register-token/ is not a user id
+        users.router,
+        platforms.router,
+        metrics.router,
+        consent.router,
+        account_health.router,  # before accounts: /accounts/health is no id
+        accounts.router,
+        webhook_endpoints.router,
+        usage.router,
+        rejections.router,
+    )
+    for router in routers:
+        app.include_router(router)
+    api_routes = [r for router in routers for r in router.routes]  # no prefixes: paths as-is
     return app

@@ -4,13 +4,14 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 from types import GenericAlias
 from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -59,6 +60,33 @@ Email = Annotated[
     StringConstraints(
         strip_whitespace=True, max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
     ),
+]
+
+
+def _aware_instant(value: object) -> object:
+    """An ISO 8601 string or a datetime, never a number (JSON has no datetime type, so the
+    strict models take times as strings)."""
+    if not isinstance(value, (str, datetime)):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+def _storable(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must carry a timezone")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    return value
+
+
+# A date-time in a strict model: an ISO 8601 string with an offset, within years 1-9999 in UTC.
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_aware_instant),
+    Field(strict=False),
+    AfterValidator(_storable),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -190,7 +218,7 @@ class RegisterTokenIn(Strict):
     platform_id: PlatformId
     refresh_token: Secret | None = None
     expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
-    expires_at: datetime | None = None
+    expires_at: IsoDateTime | None = None
     refresh_expires_in: Annotated[int, Field(ge=1, le=10 * 365 * 86_400)] | None = None
     scopes: Annotated[list[Str128], Field(max_length=64)] | None = None
     user_id: Id | None = Field(default=None, description="Admins only: whose account this is.")
@@ -208,8 +236,6 @@ class RegisterTokenIn(Strict):
     def _one_expiry(self) -> RegisterTokenIn:
         if self.expires_in is not None and self.expires_at is not None:
             raise ValueError("give expires_in or expires_at, not both")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValueError("expires_at must carry a timezone")
         return self
 
 
@@ -317,6 +343,28 @@ class ConsentIn(Strict):
 
 ConsentOut = _from_dataclass("ConsentOut", ConsentEntry)
 ConsentList = GenericAlias(list, (ConsentOut,))
+
+
+# --- webhook rejections --------------------------------------------------------------------------
+
+
+class WebhookRejectionOut(BaseModel):
+    """A webhook entry ingest refused (ids and the reason only, never the entry's content)."""
+
+    rejection_id: int
+    provider: Literal["meta", "x", "tiktok"]
+    platform: str | None
+    entry_index: int = Field(description="The entry's position in its delivery (from 0)")
+    entry_id: str | None = Field(description="The platform's id for the entry, if it had one")
+    entry_digest: str = Field(description="SHA-256 of the entry's JSON")
+    reason: str = Field(
+        description="id_too_long, time_out_of_range, value_out_of_range, too_old, "
+        "in_the_future, unparseable or refused_by_database"
+    )
+    detail: str
+    request_id: str | None
+    received_at: datetime
+    rejected_at: datetime
 
 
 # --- outbound webhooks (signals) -------------------------------------------------------------

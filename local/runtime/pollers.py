@@ -10,7 +10,10 @@ A handler that raises, or answers with an identifier that is not in the batch, f
 batch (Lambda's rule).
 
 :func:`drain` processes one queue until it is empty (tests); :class:`QueuePollers` runs one
-background thread per queue (``make run``).
+background thread per queue (``make run``). A poller thread never dies: any error — the queue
+unreachable, the consumer's database down, the progress callback failing — is logged and the
+poll retried after a bounded exponential backoff (:func:`backoff_seconds`), so messages that
+arrive during an outage are consumed once it ends, without a restart.
 """
 
 from __future__ import annotations
@@ -215,6 +218,16 @@ def drain(
     return total
 
 
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+
+
+def backoff_seconds(failures: int) -> float:
+    """The pause after ``failures`` consecutive failed polls: 0.5 s, 1 s, 2 s, … at most 30 s."""
+    doublings = max(0, min(failures - 1, 16))
+    return min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * float(2**doublings))
+
+
 class QueuePollers(Workers):
     """One daemon thread per queue, long-polling and invoking its consumer until stopped."""
 
@@ -225,6 +238,7 @@ class QueuePollers(Workers):
         wait_seconds: int = 1,
         on_batch: Callable[[BatchResult], None] | None = None,
         consumers: Mapping[str, definition.Function] | None = None,
+        retry_after_seconds: int | None = None,
     ) -> None:
         self.consumers = dict(consumers or {})
         self.queue_keys = tuple(queue_keys or (q.key for q in definition.QUEUES))
@@ -232,6 +246,8 @@ class QueuePollers(Workers):
             definition.queue(key)  # unknown keys fail now, not in a thread
         self.wait_seconds = wait_seconds
         self.on_batch = on_batch
+        self.retry_after_seconds = retry_after_seconds  # tests: see process_batch
+        self.errors = 0  # failed polls so far (all queues), for tests and diagnostics
         super().__init__()
 
     def start(self) -> QueuePollers:
@@ -240,17 +256,29 @@ class QueuePollers(Workers):
             self._spawn(f"poll-{key}", self._run, key)
         return self
 
+    def _poll(self, queue_key: str) -> None:
+        batch = process_batch(
+            queue_key,
+            function=self.consumers.get(queue_key),
+            wait_seconds=self.wait_seconds,
+            retry_after_seconds=self.retry_after_seconds,
+        )
+        if batch.received and self.on_batch is not None:
+            self.on_batch(batch)
+
     def _run(self, queue_key: str) -> None:
+        failures = 0
         while not self._stop.is_set():
             try:
-                batch = process_batch(
-                    queue_key,
-                    function=self.consumers.get(queue_key),
-                    wait_seconds=self.wait_seconds,
-                )
+                self._poll(queue_key)
             except Exception:
-                logger.exception("poller error", extra={"queue": queue_key})
-                self._stop.wait(1.0)
-                continue
-            if batch.received and self.on_batch is not None:
-                self.on_batch(batch)
+                failures += 1
+                self.errors += 1
+                delay = backoff_seconds(failures)
+                logger.exception(
+                    "poller error; retrying",
+                    extra={"queue": queue_key, "failures": failures, "retry_in_seconds": delay},
+                )
+                self._stop.wait(delay)
+            else:
+                failures = 0

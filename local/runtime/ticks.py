@@ -116,7 +116,10 @@ class ScheduleTicks(Workers):
         finally:
             self.fired[schedule.key] += 1
         if self.on_result is not None:
-            self.on_result(schedule.key, result)
+            try:
+                self.on_result(schedule.key, result)
+            except Exception:  # a failing report never ends the thread
+                logger.exception("tick report failed", extra={"schedule": schedule.key})
 
     def _run(self, schedule: definition.Schedule) -> None:
         period = self.interval if self.interval is not None else interval_seconds(schedule)

@@ -14,15 +14,37 @@ Period = Literal["snapshot", "lifetime", "day", "week", "days_28", "month"]
 Source = Literal["poll", "webhook", "derived"]
 
 
+# What a stored value may be: NUMERIC holds far more, but every value is also served as a JSON
+# number, and JSON readers hold numbers as IEEE doubles (finite only below ~1.8e308).
+MAX_VALUE_EXPONENT = 308  # |value| < 10**308
+MIN_VALUE_EXPONENT = -16383  # NUMERIC keeps at most 16383 digits after the point
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def value_fits(value: Decimal) -> bool:
+    """Whether ``value`` can be stored and served: finite, below 10**308 in magnitude and with
+    at most 16383 digits after the point."""
+    if not value.is_finite():
+        return False
+    if value.is_zero():
+        return True
+    exponent = value.as_tuple().exponent
+    return value.adjusted() < MAX_VALUE_EXPONENT and (
+        not isinstance(exponent, int) or exponent >= MIN_VALUE_EXPONENT
+    )
+
+
 def decimal_from_platform(value: object) -> Decimal | None:
-    """A value as a platform API or webhook reported it (number or numeric string) → the
-    point's Decimal; ``None`` when it is absent, a bool, or not a finite number. The opposite
-    direction (Decimal → JSON number) is ``metrics_query.fields.json_number``."""
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float | str):
+    """A value as a platform API or webhook reported it (number, numeric string, or a Decimal
+    from a body parsed with ``parse_float=Decimal``) → the point's Decimal; ``None`` when it is
+    absent, a bool, or not a finite number. The opposite direction (Decimal → JSON number) is
+    ``metrics_query.fields.json_number``."""
+    if value is None or isinstance(value, bool):
+        return None
+    if not isinstance(value, int | float | str | Decimal):
         return None
     try:
         parsed = Decimal(str(value))

@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "consents",
     "audit_log",
     "webhook_events",
+    "webhook_rejections",
     "message_statuses",
     "login_failures",
     "collection_runs",

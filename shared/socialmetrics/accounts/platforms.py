@@ -1,4 +1,11 @@
-"""The platform catalogue: names, queue family and the (encrypted) app credential ``api_key``."""
+"""The platform catalogue: names, queue family and the (encrypted) app credential ``api_key``.
+
+The catalogue holds only platforms the system has a provider for (X, Facebook, Instagram,
+WhatsApp, TikTok): creating or renaming to any other name is 422, because no token of such a
+platform could ever be collected or matched to a webhook. A deleted platform can be added back;
+names are stored in their canonical spelling (``instagram`` → ``Instagram``), which every
+lookup by name relies on.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from sqlalchemy.orm import Session
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.db.models import Account, Metric, PlatformRow
 from socialmetrics.errors import Conflict, InvalidInput, NotFound
-from socialmetrics.platforms import FAMILY, parse_platform
+from socialmetrics.platforms import FAMILY, Platform, parse_platform
 from socialmetrics.security import envelope
 from socialmetrics.security.envelope import KeyProvider
 
@@ -61,15 +68,27 @@ def find_platform(session: Session, name: str) -> PlatformRow | None:
     )
 
 
-def _family_for(name: str, family: str | None) -> str:
-    if family is not None:
-        if family not in FAMILIES:
-            raise InvalidInput(f"family must be one of {', '.join(FAMILIES)}.")
-        return family
+def provider_for(name: str, field: str = "name") -> Platform:
+    """The provider implementation behind ``name``; 422 (on body ``field``) when there is none."""
     try:
-        return FAMILY[parse_platform(name)]
+        return parse_platform(name)
     except ValueError:
-        raise InvalidInput("family is required for a platform the system does not know.") from None
+        supported = ", ".join(p.value for p in Platform)
+        raise InvalidInput(
+            f"The system has no provider for {name.strip()[:50]!r}; platforms are one of "
+            f"{supported}.",
+            errors=[{"loc": ["body", field], "msg": f"must be one of {supported}"}],
+        ) from None
+
+
+def _family_for(platform: Platform, family: str | None) -> str:
+    expected = FAMILY[platform]
+    if family is not None and family != expected:
+        raise InvalidInput(
+            f"{platform.value} is collected through the {expected!r} family.",
+            errors=[{"loc": ["body", "family"], "msg": f"must be {expected}"}],
+        )
+    return expected
 
 
 def create_platform(
@@ -80,9 +99,10 @@ def create_platform(
     api_key: SecretStr | None = None,
     provider: KeyProvider | None = None,
 ) -> PlatformView:
-    if find_platform(session, name) is not None:
+    platform = provider_for(name)
+    if find_platform(session, platform.value) is not None:
         raise Conflict("A platform with this name already exists.")
-    row = PlatformRow(name=name.strip(), family=_family_for(name, family))
+    row = PlatformRow(name=platform.value, family=_family_for(platform, family))
     session.add(row)
     session.flush()
     if api_key is not None:
@@ -110,12 +130,15 @@ def update_platform(
 ) -> PlatformView:
     row = get_platform(session, platform_id)
     renamed = name is not None and name.strip().lower() != row.name.lower()
-    if renamed and name is not None and find_platform(session, name) is not None:
-        raise Conflict("A platform with this name already exists.")
-    if name is not None:
-        row.name = name.strip()
-    if family is not None:
-        row.family = _family_for(row.name, family)
+    if renamed and name is not None:
+        target = provider_for(name)
+        if find_platform(session, name) is not None:
+            raise Conflict("A platform with this name already exists.")
+        if _in_use(session, platform_id):  # its tokens belong to the old provider
+            raise Conflict("A platform with accounts or metrics cannot change provider.")
+        row.name = target.value
+    if family is not None or renamed:
+        row.family = _family_for(provider_for(row.name), family)
     if api_key is not None:
         row.api_key_ciphertext = envelope.seal_blob(
             provider or envelope.default_provider(),
@@ -137,15 +160,20 @@ def update_platform(
     return _view(row)
 
 
-def delete_platform(session: Session, actor: Actor, platform_id: int) -> None:
-    row = get_platform(session, platform_id)
-    in_use = session.scalar(
-        select(
-            exists().where(Account.platform_id == platform_id)
-            | exists().where(Metric.platform_id == platform_id)
+def _in_use(session: Session, platform_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(Account.platform_id == platform_id)
+                | exists().where(Metric.platform_id == platform_id)
+            )
         )
     )
-    if in_use:
+
+
+def delete_platform(session: Session, actor: Actor, platform_id: int) -> None:
+    row = get_platform(session, platform_id)
+    if _in_use(session, platform_id):
         raise Conflict("The platform still has accounts or metrics.")
     session.delete(row)
     session.flush()

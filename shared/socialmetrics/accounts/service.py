@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialmetrics.accounts.platforms import provider_for
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import Conflict, InvalidInput, NotFound
@@ -90,6 +91,7 @@ def register_token(
             "Unknown platform_id.",
             errors=[{"loc": ["body", "platform_id"], "msg": "unknown platform"}],
         )
+    provider_for(platform.name, field="platform_id")  # a legacy row no provider serves: 422
     account = session.scalar(
         select(Account)
         .where(Account.platform_id == platform_id, Account.platform_user_id == platform_user_id)

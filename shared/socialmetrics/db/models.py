@@ -218,6 +218,29 @@ class WebhookEvent(Base):
     processed_at: Mapped[datetime | None]
 
 
+class WebhookRejection(Base):
+    """A webhook entry refused at ingest (over a column limit, out of range, too old), with
+    why. Only ids and the reason are kept — never the entry's content."""
+
+    __tablename__ = "webhook_rejections"
+    __table_args__ = (
+        UniqueConstraint("provider", "entry_digest", name="webhook_rejections_entry_key"),
+        Index("webhook_rejections_rejected_at_idx", "rejected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str | None] = mapped_column(String(50))
+    entry_index: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[str | None] = mapped_column(String(255))
+    entry_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the entry's JSON
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(500))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime]
+    rejected_at: Mapped[datetime] = _now()
+
+
 class MessageStatus(Base):
     """A WhatsApp message's highest status: sent < delivered < read; failed is terminal."""
 
@@ -248,6 +271,8 @@ class LoginFailure(Base):
     window_start: Mapped[datetime]
     failures: Mapped[int] = mapped_column(Integer, server_default="0")
     blocked_until: Mapped[datetime | None]
+    # Consecutive blocks of a key-prefix bucket: each one doubles the next block (backoff).
+    blocks: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class CollectionRun(Base):

@@ -138,6 +138,10 @@ def update_user(
             raise ValueError(f"role must be one of {ROLES}")
         user.role = role
     if email is not None and email.lower() != user.email.lower():
+        # Only admins change addresses: a client's answer must not tell whether another user
+        # holds the address (admins list every user anyway, so their 409 reveals nothing).
+        if not actor.is_admin:
+            raise Forbidden("Only an admin can change an email address.")
         if _email_taken(session, email, except_id=user.id):
             raise Conflict("A user with this email already exists.")
         user.email = email
@@ -168,11 +172,22 @@ def update_user(
 def authenticate(
     session: Session, claims: access_tokens.Claims, request_id: str | None, source_ip: str | None
 ) -> Actor:
-    """The acting user for verified JWT claims; an erased or unknown user is 401."""
-    user = _live_user(session, claims.user_id)
-    if user is None:
+    """The acting user for verified JWT claims: one indexed lookup of the user and the API key
+    the token was issued for. An erased or unknown user, or a key revoked (or deleted) since
+    the token was issued, is 401 — so revoking a key ends its tokens at once."""
+    row = session.execute(
+        select(User.id, User.role)
+        .join(ApiKey, ApiKey.user_id == User.id)
+        .where(
+            User.id == claims.user_id,
+            User.erased_at.is_(None),
+            ApiKey.id == claims.key_id,
+            ApiKey.revoked_at.is_(None),
+        )
+    ).first()
+    if row is None:
         raise Unauthorized("The access token is not valid.")
-    return Actor(user_id=user.id, role=user.role, request_id=request_id, source_ip=source_ip)
+    return Actor(user_id=row.id, role=row.role, request_id=request_id, source_ip=source_ip)
 
 
 class InvalidCredentials(Exception):
@@ -184,6 +199,10 @@ class InvalidCredentials(Exception):
 def login(session: Session, api_key: str, source_ip: str | None) -> access_tokens.IssuedToken:
     """Exchange an API key for a JWT, or raise :class:`InvalidCredentials` / ``Throttled``.
 
+    The key is checked first: a correct key always logs in, whatever its prefix's or its
+    address's failure count (a key holds 256 random bits, so nobody reaches it by guessing;
+    knowing a prefix must not let anyone lock its owner out). Only a wrong key meets the
+    throttle: 429 while its address or prefix is blocked, else 401 and a recorded failure.
     The caller records the failure in its own transaction (see :func:`record_failed_login`),
     because this one rolls back.
     """
@@ -192,25 +211,23 @@ def login(session: Session, api_key: str, source_ip: str | None) -> access_token
     buckets = [throttle.ip_bucket(source_ip)]
     if prefix:
         buckets.append(throttle.key_bucket(prefix))
+        row = session.execute(
+            select(ApiKey, User)
+            .join(User, User.id == ApiKey.user_id)
+            .where(
+                ApiKey.key_hash == api_keys.hash_key(api_key),
+                ApiKey.prefix == prefix,
+                ApiKey.revoked_at.is_(None),
+                User.erased_at.is_(None),
+            )
+        ).first()
+        if row is not None:
+            key, user = row
+            key.last_used_at = now
+            throttle.clear(session, throttle.key_bucket(prefix))
+            return access_tokens.issue(user.id, user.role, key.id, now)
     throttle.ensure_not_blocked(session, buckets, now)
-    if prefix is None:
-        raise InvalidCredentials(buckets)
-    row = session.execute(
-        select(ApiKey, User)
-        .join(User, User.id == ApiKey.user_id)
-        .where(
-            ApiKey.key_hash == api_keys.hash_key(api_key),
-            ApiKey.prefix == prefix,
-            ApiKey.revoked_at.is_(None),
-            User.erased_at.is_(None),
-        )
-    ).first()
-    if row is None:
-        raise InvalidCredentials(buckets)
-    key, user = row
-    key.last_used_at = now
-    throttle.clear(session, throttle.key_bucket(prefix))
-    return access_tokens.issue(user.id, user.role, now)
+    raise InvalidCredentials(buckets)
 
 
 def record_failed_login(session: Session, buckets: list[str]) -> None:

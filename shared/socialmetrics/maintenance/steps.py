@@ -49,14 +49,25 @@ def drop_expired_metrics(settings: Settings, now: datetime) -> dict[str, Any]:
 
 
 def prune_webhook_events(settings: Settings, now: datetime) -> dict[str, Any]:
-    """The dedupe ledger keeps ``WEBHOOK_EVENTS_RETENTION_DAYS``: platforms stop redelivering
-    long before (Meta ~36 h to 7 days, TikTok 72 h), so older keys can no longer repeat."""
-    cutoff = now - timedelta(days=settings.webhook_events_retention_days)
+    """The dedupe ledger keeps ``WEBHOOK_EVENTS_RETENTION_DAYS`` plus one day of clock slack:
+    platforms stop redelivering long before (Meta ~36 h to 7 days, TikTok 72 h), and ingest
+    rejects events older than the retention, so a pruned key can no longer repeat (see
+    ``socialmetrics.webhooks.limits``). Rejected entries are kept as long."""
+    from socialmetrics.webhooks.limits import ledger_cutoff
+
+    cutoff = ledger_cutoff(now, settings.webhook_events_retention_days)
     with unit_of_work() as session:
         result = session.execute(
             text("DELETE FROM webhook_events WHERE received_at < :cutoff"), {"cutoff": cutoff}
         )
-    return {"cutoff": cutoff.isoformat(), "deleted": int(result.rowcount or 0)}  # type: ignore[attr-defined]
+        rejections = session.execute(
+            text("DELETE FROM webhook_rejections WHERE rejected_at < :cutoff"), {"cutoff": cutoff}
+        )
+    return {
+        "cutoff": cutoff.isoformat(),
+        "deleted": int(result.rowcount or 0),  # type: ignore[attr-defined]
+        "rejections_deleted": int(rejections.rowcount or 0),  # type: ignore[attr-defined]
+    }
 
 
 def prune_audit_log(settings: Settings, now: datetime) -> dict[str, Any]:

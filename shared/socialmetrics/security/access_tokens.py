@@ -2,8 +2,10 @@
 
 The signing key comes from :func:`socialmetrics.secrets.get_secret` (Secrets Manager on AWS).
 Verification pins the algorithm to HS256 and requires ``exp``, ``iat``, ``iss``, ``aud``,
-``sub`` and ``jti``; anything else — ``alg=none``, another key, expiry, another audience or
-issuer, a tampered payload — is :class:`InvalidAccessToken`.
+``sub``, ``jti`` and ``key`` (the id of the API key the token was issued for: the API refuses
+a token whose key has been revoked since, on its next request); anything else — ``alg=none``,
+another key, expiry, another audience or issuer, a tampered payload — is
+:class:`InvalidAccessToken`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from socialmetrics.config import MIN_JWT_KEY_BYTES, get_settings
 from socialmetrics.secrets import MissingSecret, get_secret
 
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti"]
+MAX_ID = 2**63 - 1
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "jti", "key"]
 
 
 class InvalidAccessToken(Exception):
@@ -37,6 +40,7 @@ class Claims:
     role: str
     jti: str
     expires_at: datetime
+    key_id: int  # the API key it was issued for
 
 
 def signing_key() -> str:
@@ -47,7 +51,7 @@ def signing_key() -> str:
     return key
 
 
-def issue(user_id: int, role: str, now: datetime | None = None) -> IssuedToken:
+def issue(user_id: int, role: str, key_id: int, now: datetime | None = None) -> IssuedToken:
     settings = get_settings()
     now = now or datetime.now(UTC)
     ttl = min(settings.jwt_ttl_seconds, 900)
@@ -56,6 +60,7 @@ def issue(user_id: int, role: str, now: datetime | None = None) -> IssuedToken:
         "aud": settings.jwt_audience,
         "sub": str(user_id),
         "role": role,
+        "key": key_id,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -78,8 +83,15 @@ def verify(token: str) -> Claims:
         )
         user_id = int(payload["sub"])
         role = str(payload.get("role", ""))
-    except (jwt.PyJWTError, ValueError, TypeError):
+        key_id = payload["key"]
+        expires_at = datetime.fromtimestamp(payload["exp"], UTC)
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError, OSError):
         raise InvalidAccessToken("invalid access token") from None
-    if role not in ("admin", "client"):
+    if role not in ("admin", "client") or not _is_id(key_id) or not _is_id(user_id):
         raise InvalidAccessToken("invalid access token")
-    return Claims(user_id, role, str(payload["jti"]), datetime.fromtimestamp(payload["exp"], UTC))
+    return Claims(user_id, role, str(payload["jti"]), expires_at, key_id)
+
+
+def _is_id(value: object) -> bool:
+    """A database id (bigint) — anything else would fail the lookup, not just miss it."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID

@@ -7,6 +7,12 @@ consents to collection (LGPD); otherwise the key is kept as ``no_consent`` with 
 no effect. For an unknown account the event is kept as ``unmatched`` (with its payload) until
 :func:`rematch_unmatched` applies it.
 
+Each entry of a delivery is applied on its own (a savepoint per entry): an entry the parser
+rejected, or one whose values the database refuses as data (SQLSTATE class 22), is recorded in
+``webhook_rejections`` with its reason and the other entries are applied; the SQS message then
+succeeds. Entries older than the replay window are rejected the same way (see
+:mod:`socialmetrics.webhooks.limits`).
+
 Daily counts are never incremented: after the effects, each touched (account, day) is locked
 and its counts are recomputed from the tables (``message_statuses`` for WhatsApp, the ledger for
 the other counters) and written with ``upsert_points`` — so re-deliveries, reordering and
@@ -21,16 +27,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from socialmetrics.compliance.consent import has_active_consent
+from socialmetrics.config import get_settings
 from socialmetrics.db.metrics import upsert_points
 from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform, parse_platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.webhooks import queries
 from socialmetrics.webhooks.delivery import Delivery
-from socialmetrics.webhooks.parse import Event, parse_delivery
+from socialmetrics.webhooks.limits import Rejected, replay_window
+from socialmetrics.webhooks.parse import Entry, Event, parse_entries
 from socialmetrics.webhooks.queries import AccountRef
 
 # Ledger event types counted per day (metric source "webhook").
@@ -183,6 +192,7 @@ class IngestResult:
     unmatched: int = 0
     rematched: int = 0
     without_consent: int = 0
+    rejected: int = 0
 
 
 class ConsentCache:
@@ -200,11 +210,18 @@ class ConsentCache:
         return self.known[account.user_id]
 
 
-def _apply_all(session: Session, events: Iterable[Event], recount: Recount) -> IngestResult:
-    result = IngestResult()
-    consent = ConsentCache(session)
-    matched: dict[tuple[Platform, str], AccountRef] = {}
-    for event in events:
+@dataclass
+class _Ingest:
+    """One delivery's state while its entries are applied."""
+
+    session: Session
+    recount: Recount
+    consent: ConsentCache
+    result: IngestResult = field(default_factory=IngestResult)
+    matched: dict[tuple[Platform, str], AccountRef] = field(default_factory=dict)
+
+    def apply(self, event: Event) -> None:
+        session, result = self.session, self.result
         account = queries.find_account(session, event.platform.value, event.account_ids)
         fresh = queries.record_event(
             session,
@@ -219,30 +236,89 @@ def _apply_all(session: Session, events: Iterable[Event], recount: Recount) -> I
             result.duplicates += 1
         elif account is None:
             result.unmatched += 1
-        elif not consent.allows(event, account):
+        elif not self.consent.allows(event, account):
             queries.mark_no_consent(session, event.platform.value, event.event_key)
             result.without_consent += 1
         else:
-            apply_effects(session, event, account, recount)
+            apply_effects(session, event, account, self.recount)
             result.applied += 1
             for candidate in event.account_ids:
-                matched[(event.platform, candidate)] = account
+                self.matched[(event.platform, candidate)] = account
+
+
+def _is_data_error(exc: DBAPIError) -> bool:
+    """The server refused a value (SQLSTATE class 22: out of range, too long, bad format)."""
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    args = getattr(orig, "args", ())
+    if code is None and args and isinstance(args[0], dict):
+        code = args[0].get("C")
+    return isinstance(code, str) and code.startswith("22")
+
+
+def _reject(session: Session, delivery: Delivery, entry: Entry, why: Rejected) -> None:
+    queries.record_rejection(
+        session,
+        provider=delivery.provider,
+        platform=entry.platform.value if entry.platform else None,
+        entry_index=entry.index,
+        entry_id=entry.entry_id,
+        entry_digest=entry.digest,
+        reason=why.reason,
+        detail=why.detail,
+        request_id=delivery.request_id,
+        received_at=delivery.received_at,
+    )
+    logger.warning(
+        "webhook entry rejected",
+        extra={
+            "provider": delivery.provider,
+            "entry_index": entry.index,
+            "reason": why.reason,
+            "detail": why.detail,
+        },
+    )
+
+
+def _apply_entries(
+    session: Session, delivery: Delivery, entries: Iterable[Entry], recount: Recount
+) -> IngestResult:
+    state = _Ingest(session, recount, ConsentCache(session))
+    for entry in entries:
+        if entry.rejected is not None:
+            _reject(session, delivery, entry, entry.rejected)
+            state.result.rejected += 1
+            continue
+        if not entry.events:
+            continue  # nothing this system uses: no savepoint needed
+        try:
+            with session.begin_nested():  # one entry's writes stand or fall together
+                for event in entry.events:
+                    state.apply(event)
+        except DBAPIError as exc:
+            if not _is_data_error(exc):
+                raise  # the database is unwell: the whole delivery is retried
+            refused = Rejected("refused_by_database", str(exc.orig).splitlines()[0][:300])
+            _reject(session, delivery, entry, refused)
+            state.result.rejected += 1
     # Opportunistic: a known account with events that arrived before it was registered.
-    for (platform, candidate), account in matched.items():
+    for (platform, candidate), account in state.matched.items():
         if queries.has_unmatched(session, platform.value, [candidate]):
-            result.rematched += _rematch(session, platform, candidate, account, recount)
-    return result
+            state.result.rematched += _rematch(session, platform, candidate, account, recount)
+    return state.result
 
 
 def ingest_delivery(session: Session, delivery: Delivery) -> IngestResult:
-    """Parse and apply one queued delivery inside the caller's transaction."""
-    events = parse_delivery(delivery)
+    """Parse and apply one queued delivery inside the caller's transaction: every acceptable
+    entry is applied, every other one is recorded as rejected."""
+    window = replay_window(get_settings().webhook_events_retention_days)
+    entries = parse_entries(delivery, window)
     recount = Recount()
-    result = _apply_all(session, events, recount)
+    result = _apply_entries(session, delivery, entries, recount)
     recount.flush(session)
     logger.info(
         "webhook delivery applied",
-        extra={"provider": delivery.provider, "events": len(events), **result.__dict__},
+        extra={"provider": delivery.provider, "entries": len(entries), **result.__dict__},
     )
     return result
 
@@ -273,7 +349,11 @@ def rematch_unmatched(session: Session, platform: Platform | str, platform_user_
     Call it in the transaction that registers the account (after the account row is written).
     Returns how many waiting events were applied; 0 when the account is unknown.
     """
-    platform = platform if isinstance(platform, Platform) else parse_platform(platform)
+    if not isinstance(platform, Platform):
+        try:
+            platform = parse_platform(platform)
+        except ValueError:
+            return 0  # no provider for that platform, so no webhook can have arrived for it
     account = queries.find_account(session, platform.value, [platform_user_id])
     if account is None:
         return 0

@@ -13,11 +13,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal, cast
 
 Provider = Literal["meta", "x", "tiktok"]
 PROVIDERS: tuple[Provider, ...] = ("meta", "x", "tiktok")
 VERSION = 1
+
+
+MAX_INT_DIGITS = 4000  # below Python's default int-parsing limit (4300 digits)
+
+
+def _integer(text: str) -> int | Decimal:
+    return int(text) if len(text) <= MAX_INT_DIGITS else Decimal(text)
 
 
 class PoisonMessage(ValueError):
@@ -79,9 +87,14 @@ class Delivery:
         )
 
     def json_body(self) -> dict[str, Any]:
-        """The platform's payload, parsed; a body that is not a JSON object is poison."""
+        """The platform's payload, parsed; a body that is not a JSON object is poison.
+
+        Numbers with a fraction or exponent are read as exact :class:`~decimal.Decimal` (never
+        an infinite float), and integers too long for Python's int parser as ``Decimal`` as
+        well, so one oversized number fails its own entry, not the whole delivery.
+        """
         try:
-            payload = json.loads(self.body)
+            payload = json.loads(self.body, parse_float=Decimal, parse_int=_integer)
         except ValueError as exc:
             raise PoisonMessage(f"{self.provider} delivery is not JSON: {exc}") from None
         if not isinstance(payload, dict):

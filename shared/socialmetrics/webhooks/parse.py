@@ -9,26 +9,36 @@ yields the same keys and the ledger (``webhook_events``) can refuse it:
 - Facebook feed: ``feed:<page>:<item>:<verb>:<comment/post id>:<from id>:<created_time>``.
 - X: ``xaa:<event_uuid>`` (X Activity API); Account Activity: ``post.create:<post id>`` and
   ``<follow|unfollow>:<source>:<target>:<created_timestamp>``.
-- TikTok: ``<event>:<user_openid>:<create_time>``.
+- TikTok: ``<event>:<user_openid>:<create_time>:<content digest>`` — two different events of
+  one user in the same second differ by the SHA-256 of their ``content``; a re-delivery does not.
 
 Only what an effect needs is kept in ``data`` (ids, statuses, numbers — no message texts).
 Events no effect uses are not produced at all.
+
+A delivery is split into **entries** (a Meta ``entry[]`` item, one X follow or post, an X
+Activity event, a TikTok delivery). Each entry is parsed and checked against the column limits
+on its own (:mod:`socialmetrics.webhooks.limits`): an entry that cannot be applied becomes an
+:class:`Entry` with a :class:`Rejected` reason and no events; the others are applied.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform
 from socialmetrics.points import decimal_from_platform
+from socialmetrics.webhooks import limits
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
+from socialmetrics.webhooks.limits import Rejected
 
 MAX_KEY = 255
 
@@ -64,6 +74,18 @@ class Event:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry of a delivery: its events, or why it is rejected (then ``events`` is empty)."""
+
+    index: int
+    entry_id: str | None  # the platform's id for the entry, cut to 255 characters
+    digest: str  # SHA-256 of the entry's JSON: names it in the rejections without its content
+    platform: Platform | None
+    events: tuple[Event, ...] = ()
+    rejected: Rejected | None = None
+
+
 def make_key(*parts: object) -> str:
     key = ":".join(str(part) for part in parts)
     if len(key) > MAX_KEY:
@@ -81,16 +103,19 @@ def _id(value: Any) -> str | None:
 
 
 def _unix(value: Any) -> datetime | None:
-    """Unix seconds (or milliseconds), as a number or a digit string."""
+    """Unix seconds (or milliseconds), as a number or a digit string; ``None`` when it is not
+    a positive number, :class:`Rejected` when it is one that no calendar holds (``1e20``)."""
+    if isinstance(value, bool):
+        return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = Decimal(str(value).strip()) if isinstance(value, str) else Decimal(value)
+    except (TypeError, ValueError, InvalidOperation):
         return None
-    if number <= 0:
+    if not number.is_finite() or number <= 0:
         return None
-    if number > 1e11:  # milliseconds
+    if number > 10**11:  # milliseconds
         number /= 1000
-    return datetime.fromtimestamp(number, UTC)
+    return limits.unix_time(number)
 
 
 def _iso(value: Any) -> datetime | None:
@@ -106,7 +131,7 @@ def _iso(value: Any) -> datetime | None:
                 moment = datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
             except ValueError:
                 return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return limits.check_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -248,20 +273,28 @@ def _facebook(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
         )
 
 
-def parse_meta(payload: dict[str, Any], received_at: datetime) -> list[Event]:
+MetaParser = Callable[[dict[str, Any], datetime], Iterator[Event]]
+META_OBJECTS: dict[str, tuple[Platform, MetaParser]] = {
+    "whatsapp_business_account": (Platform.WHATSAPP, _whatsapp),
+    "instagram": (Platform.INSTAGRAM, _instagram),
+    "page": (Platform.FACEBOOK, _facebook),
+}
+
+
+def parse_meta(payload: dict[str, Any], received_at: datetime) -> list[Entry]:
     entries = payload.get("entry")
     if not isinstance(entries, list):
         raise PoisonMessage("meta delivery has no entry list")
-    parsers = {
-        "whatsapp_business_account": _whatsapp,
-        "instagram": _instagram,
-        "page": _facebook,
-    }
-    parser = parsers.get(str(payload.get("object")))
-    if parser is None:
+    handled = META_OBJECTS.get(str(payload.get("object")))
+    if handled is None:
         logger.info("meta object not handled", extra={"object": str(payload.get("object"))})
         return []
-    return [event for entry in _dicts(entries) for event in parser(entry, received_at)]
+    platform, parser = handled
+    return [
+        _entry(index, item, platform, item.get("id"), partial(parser, item, received_at))
+        for index, item in enumerate(entries)
+        if isinstance(item, dict)
+    ]
 
 
 # --- X -------------------------------------------------------------------------------------
@@ -289,42 +322,65 @@ def _x_activity(data: dict[str, Any], received_at: datetime) -> Iterator[Event]:
     yield Event(Platform.X, types[kind], make_key("xaa", uuid), (user,), at, {})
 
 
-def _x_account_activity(payload: dict[str, Any], received_at: datetime) -> Iterator[Event]:
+def _x_post(user: str, post: dict[str, Any], received_at: datetime) -> Iterator[Event]:
+    author = _obj(post.get("user"))
+    post_id = _id(post.get("id_str")) or _id(post.get("id"))
+    if not post_id or (_id(author.get("id_str")) or _id(author.get("id"))) != user:
+        return
+    at = _unix(post.get("timestamp_ms")) or _iso(post.get("created_at")) or received_at
+    yield Event(Platform.X, "x.post.create", make_key("post.create", post_id), (user,), at)
+
+
+def _x_follow(user: str, follow: dict[str, Any], received_at: datetime) -> Iterator[Event]:
+    kind = follow.get("type")
+    source = _obj(follow.get("source"))
+    target = _obj(follow.get("target"))
+    source_id, target_id = _id(source.get("id")), _id(target.get("id"))
+    if kind not in ("follow", "unfollow") or target_id != user or not source_id:
+        return  # only changes to the account's own followers count
+    stamp = _id(follow.get("created_timestamp"))
+    yield Event(
+        Platform.X,
+        f"x.{kind}",
+        make_key(kind, source_id, target_id, stamp),
+        (user,),
+        _unix(stamp) or received_at,
+    )
+
+
+def _x_account_activity(payload: dict[str, Any], received_at: datetime) -> list[Entry]:
     user = _id(payload.get("for_user_id"))
     if not user:
-        return
-    for post in _dicts(payload.get("tweet_create_events")):
-        author = _obj(post.get("user"))
-        post_id = _id(post.get("id_str")) or _id(post.get("id"))
-        if not post_id or (_id(author.get("id_str")) or _id(author.get("id"))) != user:
-            continue
-        at = _unix(post.get("timestamp_ms")) or _iso(post.get("created_at")) or received_at
-        yield Event(Platform.X, "x.post.create", make_key("post.create", post_id), (user,), at)
-    for follow in _dicts(payload.get("follow_events")):
-        kind = follow.get("type")
-        source = _obj(follow.get("source"))
-        target = _obj(follow.get("target"))
-        source_id, target_id = _id(source.get("id")), _id(target.get("id"))
-        if kind not in ("follow", "unfollow") or target_id != user or not source_id:
-            continue  # only changes to the account's own followers count
-        stamp = _id(follow.get("created_timestamp"))
-        yield Event(
-            Platform.X,
-            f"x.{kind}",
-            make_key(kind, source_id, target_id, stamp),
-            (user,),
-            _unix(stamp) or received_at,
-        )
+        return []
+    items = [
+        (post, _x_post, post.get("id_str") or post.get("id"))
+        for post in _dicts(payload.get("tweet_create_events"))
+    ] + [
+        (follow, _x_follow, follow.get("created_timestamp"))
+        for follow in _dicts(payload.get("follow_events"))
+    ]
+    return [
+        _entry(index, item, Platform.X, entry_id, partial(parser, user, item, received_at))
+        for index, (item, parser, entry_id) in enumerate(items)
+    ]
 
 
-def parse_x(payload: dict[str, Any], received_at: datetime) -> list[Event]:
+def parse_x(payload: dict[str, Any], received_at: datetime) -> list[Entry]:
     data = payload.get("data")
-    if isinstance(data, dict):
-        return list(_x_activity(data, received_at))
-    if isinstance(data, list):
-        return [e for item in _dicts(data) for e in _x_activity(item, received_at)]
+    items = [data] if isinstance(data, dict) else list(_dicts(data))
+    if isinstance(data, (dict, list)):
+        return [
+            _entry(
+                index,
+                item,
+                Platform.X,
+                item.get("event_uuid"),
+                partial(_x_activity, item, received_at),
+            )
+            for index, item in enumerate(items)
+        ]
     if "for_user_id" in payload:
-        return list(_x_account_activity(payload, received_at))
+        return _x_account_activity(payload, received_at)
     logger.info("x delivery not handled", extra={"keys": sorted(payload)[:10]})
     return []
 
@@ -337,40 +393,118 @@ TIKTOK_EVENTS = {
 }
 
 
-def parse_tiktok(payload: dict[str, Any], received_at: datetime) -> list[Event]:
+def _content_digest(content: Any) -> str:
+    """A short digest of a TikTok event's content, the same for every re-delivery of it."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _tiktok(payload: dict[str, Any], received_at: datetime) -> Iterator[Event]:
+    name, user = str(payload["event"]), str(payload["user_openid"])
+    raw: Any = payload.get("content")
+    content = raw
+    if isinstance(raw, str):
+        try:
+            content = json.loads(raw)
+        except ValueError:
+            content = raw  # not JSON: the text itself still names the event
+    data: dict[str, Any] = {}
+    if isinstance(content, dict) and isinstance(content.get("reason"), int):
+        data["reason"] = limits.check_int32(content["reason"], "reason")
+    stamp = _id(payload.get("create_time"))
+    yield Event(
+        Platform.TIKTOK,
+        TIKTOK_EVENTS[name],
+        make_key(name, user, stamp, _content_digest(content)),
+        (user,),
+        _unix(stamp) or received_at,
+        data,
+    )
+
+
+def parse_tiktok(payload: dict[str, Any], received_at: datetime) -> list[Entry]:
     name, user = payload.get("event"), _id(payload.get("user_openid"))
     if not isinstance(name, str) or not user:
         raise PoisonMessage("tiktok delivery lacks event or user_openid")
     if name not in TIKTOK_EVENTS:
         logger.info("tiktok event not handled", extra={"event": name})
         return []
-    content: Any = payload.get("content")
-    if isinstance(content, str):
-        try:
-            content = json.loads(content)
-        except ValueError:
-            content = {}
-    data: dict[str, Any] = {}
-    if isinstance(content, dict) and isinstance(content.get("reason"), int):
-        data["reason"] = content["reason"]
-    stamp = _id(payload.get("create_time"))
-    return [
-        Event(
-            Platform.TIKTOK,
-            TIKTOK_EVENTS[name],
-            make_key(name, user, stamp),
-            (user,),
-            _unix(stamp) or received_at,
-            data,
-        )
-    ]
+    return [_entry(0, payload, Platform.TIKTOK, user, partial(_tiktok, payload, received_at))]
+
+
+# --- entries -------------------------------------------------------------------------------
+
+
+def _digest(item: Any) -> str:
+    canonical = json.dumps(item, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _entry(
+    index: int,
+    item: Any,
+    platform: Platform,
+    entry_id: Any,
+    events: Callable[[], Iterable[Event]],
+) -> Entry:
+    """Parse one entry and check each of its events against the column limits."""
+    ident = _id(entry_id)
+    ident = ident if ident is None or len(ident) <= limits.MAX_ID else ident[:254] + "…"
+    digest = _digest(item)
+    try:
+        parsed = tuple(events())
+        for event in parsed:
+            check_event(event)
+    except Rejected as rejected:
+        return Entry(index, ident, digest, platform, rejected=rejected)
+    except (ArithmeticError, ValueError, TypeError) as exc:  # a shape no parser expected
+        unparseable = Rejected("unparseable", f"{type(exc).__name__}: {exc}")
+        return Entry(index, ident, digest, platform, rejected=unparseable)
+    return Entry(index, ident, digest, platform, parsed)
+
+
+def check_event(event: Event) -> None:
+    """Every value ``event`` will write fits its column (:class:`Rejected` otherwise)."""
+    for account_id in event.account_ids:
+        limits.check_id(account_id, "account id")
+    limits.check_time(event.occurred_at)
+    data = event.data
+    if "wamid" in data:
+        limits.check_id(str(data["wamid"]), "message id")
+    if "media_id" in data:
+        limits.check_id(str(data["media_id"]), "media id", limits.MAX_OBJECT_ID)
+    if isinstance(data.get("error_code"), int):
+        limits.check_int32(data["error_code"], "error code")
+    for raw, value in (data.get("metrics") or {}).items():
+        limits.check_value(Decimal(str(value)), str(raw)[:64])
+
+
+def check_recent(entry: Entry, received_at: datetime, window: timedelta) -> Entry:
+    """``entry``, or a rejection when one of its events falls outside the replay window."""
+    try:
+        for event in entry.events:
+            limits.check_recent(event.occurred_at, received_at, window)
+    except Rejected as rejected:
+        return Entry(entry.index, entry.entry_id, entry.digest, entry.platform, rejected=rejected)
+    return entry
+
+
+def parse_entries(delivery: Delivery, window: timedelta | None = None) -> list[Entry]:
+    """Every entry of one delivery, each with its events or its rejection; with ``window``,
+    entries whose events occurred outside the replay window are rejected too.
+    :class:`PoisonMessage` when the delivery as a whole can never be parsed."""
+    payload = delivery.json_body()
+    if delivery.provider == "meta":
+        entries = parse_meta(payload, delivery.received_at)
+    elif delivery.provider == "x":
+        entries = parse_x(payload, delivery.received_at)
+    else:
+        entries = parse_tiktok(payload, delivery.received_at)
+    if window is not None:
+        entries = [check_recent(entry, delivery.received_at, window) for entry in entries]
+    return entries
 
 
 def parse_delivery(delivery: Delivery) -> list[Event]:
-    """Every event of one delivery; :class:`PoisonMessage` when it can never be parsed."""
-    payload = delivery.json_body()
-    if delivery.provider == "meta":
-        return parse_meta(payload, delivery.received_at)
-    if delivery.provider == "x":
-        return parse_x(payload, delivery.received_at)
-    return parse_tiktok(payload, delivery.received_at)
+    """The events of every entry that is not rejected (no replay window)."""
+    return [event for entry in parse_entries(delivery) for event in entry.events]

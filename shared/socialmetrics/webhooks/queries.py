@@ -88,6 +88,74 @@ def record_event(
     return row is not None
 
 
+def record_rejection(
+    session: Session,
+    *,
+    provider: str,
+    platform: str | None,
+    entry_index: int,
+    entry_id: str | None,
+    entry_digest: str,
+    reason: str,
+    detail: str,
+    request_id: str | None,
+    received_at: datetime,
+) -> None:
+    """Record a rejected entry (once per identical entry: replays add nothing)."""
+    session.execute(
+        text(
+            "INSERT INTO webhook_rejections (provider, platform, entry_index, entry_id, "
+            "entry_digest, reason, detail, request_id, received_at) "
+            "VALUES (:provider, :platform, :index, :entry_id, :digest, :reason, :detail, "
+            ":request_id, :received_at) "
+            "ON CONFLICT (provider, entry_digest) DO NOTHING"
+        ),
+        {
+            "provider": provider,
+            "platform": platform,
+            "index": entry_index,
+            "entry_id": entry_id,
+            "digest": entry_digest,
+            "reason": reason[:32],
+            "detail": detail[:500],
+            "request_id": request_id[:128] if request_id else None,
+            "received_at": received_at,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionRow:
+    rejection_id: int
+    provider: str
+    platform: str | None
+    entry_index: int
+    entry_id: str | None
+    entry_digest: str
+    reason: str
+    detail: str
+    request_id: str | None
+    received_at: datetime
+    rejected_at: datetime
+
+
+def list_rejections(
+    session: Session, *, limit: int, before_id: int | None, provider: str | None
+) -> list[RejectionRow]:
+    """Rejections newest first, keyset-paginated on the id (``before_id`` excluded)."""
+    rows = session.execute(
+        text(
+            "SELECT id, provider, platform, entry_index, entry_id, entry_digest, reason, detail, "
+            "request_id, received_at, rejected_at FROM webhook_rejections "
+            "WHERE (CAST(:before AS bigint) IS NULL OR id < :before) "
+            "AND (CAST(:provider AS text) IS NULL OR provider = :provider) "
+            "ORDER BY id DESC LIMIT :limit"
+        ),
+        {"before": before_id, "provider": provider, "limit": limit},
+    )
+    return [RejectionRow(*row) for row in rows]
+
+
 def has_unmatched(session: Session, provider: str, ids: Sequence[str]) -> bool:
     return bool(
         session.execute(

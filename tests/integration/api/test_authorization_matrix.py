@@ -17,6 +17,7 @@ from sqlalchemy import text
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.points import MetricPoint
+from tests.factories import without_platform
 from tests.integration.api.conftest import Person, make_person
 from tests.integration.api.gateway import Api, Reply
 
@@ -40,12 +41,12 @@ def _seed_user_data(api: Api, person: Person, platform_user_id: str, metric: str
     return account.account_id
 
 
-def _user_routes(uid: int, account_id: int) -> list[tuple[str, str, dict[str, object]]]:
+def _user_routes(uid: int, account_id: int, email: str) -> list[tuple[str, str, dict[str, object]]]:
     reg = {"platform_user_id": f"new-{uid}", "access_token": "act.y2", "platform_id": 2}
     return [
         ("GET", f"/users/{uid}", {}),
         ("PATCH", f"/users/{uid}", {"body": {"name": "Renamed"}}),
-        ("PUT", f"/users/{uid}/", {"body": {"name": "Renamed", "email": f"r-{uid}@example.com"}}),
+        ("PUT", f"/users/{uid}/", {"body": {"name": "Renamed", "email": email}}),
         ("GET", f"/users/{uid}/tokens/", {}),
         ("GET", f"/users/{uid}/tokens", {}),
         ("GET", f"/users/{uid}/export", {}),
@@ -65,24 +66,26 @@ def _admin_routes(spare_platform: int) -> list[tuple[str, str, dict[str, object]
     return [
         ("GET", "/users/", {}),
         ("POST", "/users", {"body": {"name": "Dora", "email": "dora@example.com"}}),
-        ("POST", "/platforms/", {"body": {"name": "Threads", "family": "meta"}}),
-        ("PUT", f"/platforms/{spare_platform}", {"body": {"name": "Spare 2", "api_key": "k"}}),
+        ("POST", "/platforms/", {"body": {"name": "tiktok", "family": "tiktok"}}),
+        ("PUT", f"/platforms/{spare_platform}", {"body": {"api_key": "k"}}),
         ("DELETE", f"/platforms/{spare_platform}/", {}),
     ]
 
 
 @pytest.fixture
 def spare_platform(api: Api) -> Iterator[int]:
-    """A platform the test may rename and delete; extra platforms are removed afterwards."""
-    with unit_of_work() as session:
-        platform_id = int(
-            session.execute(
-                text("INSERT INTO platforms (name, family) VALUES ('Spare', 'meta') RETURNING id")
-            ).scalar_one()
-        )
-    yield platform_id
-    with unit_of_work() as session:
-        session.execute(text("DELETE FROM platforms WHERE id > 5"))
+    """A platform row the test may change and delete, and TikTok's seeded row removed so an
+    admin can add it back; the seed is restored afterwards."""
+    with without_platform("TikTok"):
+        with unit_of_work() as session:
+            platform_id = int(
+                session.execute(
+                    text(
+                        "INSERT INTO platforms (name, family) VALUES ('Spare', 'meta') RETURNING id"
+                    )
+                ).scalar_one()
+            )
+        yield platform_id
 
 
 def _ok(reply: Reply) -> bool:
@@ -102,6 +105,7 @@ def test_every_route_answers_each_caller_as_expected(
     _seed_user_data(api, bruno, "bruno-acct", "bruno_metric")
     carla_account = _seed_user_data(api, carla, "foreign-acct-777", "foreign_metric")
     caller = {"anonymous": None, "client": ana, "other": bruno, "admin": admin}[who]
+    who_name = {"client": "ana", "other": "bruno"}
     token = caller.token if caller else None
 
     for method, path, options in _admin_routes(spare_platform):
@@ -125,9 +129,10 @@ def test_every_route_answers_each_caller_as_expected(
             own_account = session.execute(
                 text("SELECT id FROM accounts WHERE user_id = :u"), {"u": caller.user_id}
             ).scalar()
-        routes = _user_routes(caller.user_id, own_account or 999)
+        email = "admin@example.com" if who == "admin" else f"{who_name[who]}@example.com"
+        routes = _user_routes(caller.user_id, own_account or 999, email)
     else:
-        routes = _user_routes(carla.user_id, carla_account)
+        routes = _user_routes(carla.user_id, carla_account, "carla-foreign@example.com")
 
     for method, path, options in routes:
         reply = api.call(method, path, token=token, **options)

@@ -267,13 +267,18 @@ def test_failed_logins_are_throttled_per_ip_and_per_key_prefix(
         )
         assert reply.status == 401, reply
         assert reply.headers["www-authenticate"].startswith("Bearer")
-    # The key's prefix is now blocked, even with the right key and from a fresh IP.
-    blocked = api.call(
-        "POST", "/auth/login", body={"api_key": client.api_key}, source_ip="10.9.9.9"
-    )
+    # Guesses at the key's prefix are now blocked, from any address …
+    blocked = api.call("POST", "/auth/login", body={"api_key": wrong}, source_ip="10.9.9.9")
     assert blocked.status == 429, blocked
     assert int(blocked.headers["retry-after"]) > 0
     assert blocked.headers["content-type"] == "application/problem+json"
+    # … but knowing the prefix locks nobody out: the right key still logs in.
+    assert (
+        api.call(
+            "POST", "/auth/login", body={"api_key": client.api_key}, source_ip="10.9.9.9"
+        ).status
+        == 200
+    )
     # One IP guessing malformed keys is blocked on its own bucket.
     for _ in range(5):
         assert (
@@ -284,10 +289,67 @@ def test_failed_logins_are_throttled_per_ip_and_per_key_prefix(
         api.call("POST", "/auth/login", body={"api_key": "guess"}, source_ip="10.1.1.1").status
         == 429
     )
+    # A correct key from that blocked address still logs in.
+    assert (
+        api.call(
+            "POST", "/auth/login", body={"api_key": client.api_key}, source_ip="10.1.1.1"
+        ).status
+        == 200
+    )
     with unit_of_work() as session:
         buckets = set(session.execute(text("SELECT bucket FROM login_failures")).scalars())
-    assert f"key:{prefix}" in buckets
     assert "ip:10.1.1.1" in buckets
+    assert f"key:{prefix}" not in buckets  # the owner's login cleared the prefix's backoff
+
+
+def test_prefix_blocks_back_off_and_address_blocks_do_not(api: Api) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from socialmetrics.identity import throttle
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    window = 300
+    lengths: dict[str, list[timedelta]] = {"key:sm_test_abcd1234": [], "ip:10.2.2.2": []}
+    for bucket, seen in lengths.items():
+        moment = now
+        for _ in range(4):  # four rounds of five failures, each right after the last block
+            for _ in range(5):
+                with unit_of_work() as session:
+                    throttle.record_failure(session, [bucket], moment, 5, window)
+            with unit_of_work() as session:
+                until = session.execute(
+                    text("SELECT blocked_until FROM login_failures WHERE bucket = :b"),
+                    {"b": bucket},
+                ).scalar_one()
+            seen.append(until - moment)
+            moment = until + timedelta(seconds=1)
+    w = timedelta(seconds=window)
+    assert lengths["key:sm_test_abcd1234"] == [w, 2 * w, 4 * w, 8 * w]
+    assert lengths["ip:10.2.2.2"] == [w, w, w, w]
+    # After a quiet period as long as the longest block, the backoff starts over.
+    later = now + timedelta(days=2)
+    for _ in range(5):
+        with unit_of_work() as session:
+            throttle.record_failure(session, ["key:sm_test_abcd1234"], later, 5, window)
+    with unit_of_work() as session:
+        until = session.execute(
+            text("SELECT blocked_until FROM login_failures WHERE bucket = 'key:sm_test_abcd1234'")
+        ).scalar_one()
+    assert until - later == w
+
+
+def test_a_revoked_key_ends_its_tokens_at_the_next_request(api: Api) -> None:
+    from socialmetrics.identity.service import revoke_api_key
+
+    client = make_person(api, "Ana")
+    path = f"/users/{client.user_id}"
+    assert api.call("GET", path, token=client.token).status == 200
+    with unit_of_work() as session:
+        assert revoke_api_key(session, client.api_key[:16])
+    reply = api.call("GET", path, token=client.token)
+    assert reply.status == 401, reply
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert api.call("POST", "/auth/login", body={"api_key": client.api_key}).status == 401
 
 
 def test_jwt_signing_key_comes_from_secrets_manager(
@@ -344,6 +406,10 @@ def test_crafted_tokens_are_401_through_the_handler(api: Api, client: Person) ->
     import time
 
     now = int(time.time())
+    with unit_of_work() as session:
+        key_id = session.execute(
+            text("SELECT id FROM api_keys WHERE user_id = :u"), {"u": client.user_id}
+        ).scalar_one()
     good = {
         "iss": "socialmetrics",
         "aud": "socialmetrics-api",
@@ -352,6 +418,7 @@ def test_crafted_tokens_are_401_through_the_handler(api: Api, client: Person) ->
         "iat": now,
         "exp": now + 300,
         "jti": "x" * 32,
+        "key": key_id,
     }
 
     def unsigned(claims: dict[str, object]) -> str:
@@ -372,6 +439,8 @@ def test_crafted_tokens_are_401_through_the_handler(api: Api, client: Person) ->
         "wrong aud": _craft(good | {"aud": "someone-else"}),
         "wrong iss": _craft(good | {"iss": "evil"}),
         "tampered": f"{header}.{tampered_payload}.{signature}",
+        "no key id": _craft({k: v for k, v in good.items() if k != "key"}),
+        "another key id": _craft(good | {"key": key_id + 1000}),
     }
     for name, token in cases.items():
         reply = api.call("GET", f"/users/{client.user_id}", token=token)

@@ -15,6 +15,7 @@ from socialmetrics import cli
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.points import MetricPoint
+from tests.factories import without_platform
 from tests.integration.api.conftest import make_person
 from tests.integration.api.gateway import Api
 
@@ -209,28 +210,60 @@ def test_register_token_twice_rotates_and_other_user_conflicts(api: Api) -> None
 
 def test_platforms_hide_their_api_key(api: Api) -> None:
     admin = make_person(api, "Admin", "admin")
-    try:
+    with without_platform("TikTok"):
         created = api.call(
             "POST",
             "/platforms",
             token=admin.token,
-            body={"name": "Threads", "family": "meta", "api_key": "app-secret-1"},
+            body={"name": "tiktok", "family": "tiktok", "api_key": "app-secret-1"},
         )
         assert created.status == 201
         assert created.json()["has_api_key"] is True
+        assert created.json()["name"] == "TikTok"  # the canonical spelling
         assert "app-secret-1" not in created.text
-        dup = api.call(
-            "POST", "/platforms/", token=admin.token, body={"name": "threads", "family": "meta"}
-        )
+        dup = api.call("POST", "/platforms/", token=admin.token, body={"name": "TIKTOK"})
         assert dup.status == 409
         listing = api.call("GET", "/platforms/", token=admin.token)
         assert "app-secret-1" not in listing.text
-        assert len(listing.json()) >= 6
+        assert len(listing.json()) == 5
         _account(admin.user_id, platform_id=3)
         assert api.call("DELETE", "/platforms/3", token=admin.token).status == 409
-        threads = created.json()["platform_id"]
-        assert api.call("DELETE", f"/platforms/{threads}", token=admin.token).status == 204
-        assert api.call("DELETE", f"/platforms/{threads}", token=admin.token).status == 404
+        tiktok = created.json()["platform_id"]
+        assert api.call("DELETE", f"/platforms/{tiktok}", token=admin.token).status == 204
+        assert api.call("DELETE", f"/platforms/{tiktok}", token=admin.token).status == 404
+
+
+def test_a_platform_without_a_provider_is_refused_never_a_500(api: Api) -> None:
+    admin = make_person(api, "Admin", "admin")
+    created = api.call(
+        "POST", "/platforms/", token=admin.token, body={"name": "Threads", "family": "meta"}
+    )
+    assert created.status == 422, created
+    assert created.headers["content-type"] == "application/problem+json"
+    assert "no provider for 'Threads'" in created.json()["detail"]
+    assert created.json()["errors"][0]["loc"] == ["body", "name"]
+    renamed = api.call("PUT", "/platforms/3", token=admin.token, body={"name": "Threads"})
+    assert renamed.status == 422, renamed
+    wrong_family = api.call("PUT", "/platforms/3", token=admin.token, body={"family": "x"})
+    assert wrong_family.status == 422, wrong_family
+    with without_platform("TikTok"):  # renaming a platform in use to another provider: 409
+        _account(admin.user_id, platform_id=3)
+        moved = api.call("PUT", "/platforms/3", token=admin.token, body={"name": "TikTok"})
+        assert moved.status == 409, moved
+    # A row that predates the rule (written straight to the table) cannot take tokens: 422.
+    with unit_of_work() as session:
+        legacy = session.execute(
+            text("INSERT INTO platforms (name, family) VALUES ('Threads', 'meta') RETURNING id")
+        ).scalar_one()
+    try:
+        reply = api.call(
+            "POST",
+            "/users/register-token/",
+            token=admin.token,
+            body={"platform_user_id": "t1", "access_token": "tok", "platform_id": legacy},
+        )
+        assert reply.status == 422, reply
+        assert reply.json()["errors"][0]["loc"] == ["body", "platform_id"]
     finally:
         with unit_of_work() as session:
             session.execute(text("DELETE FROM platforms WHERE id > 5"))

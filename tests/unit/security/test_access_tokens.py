@@ -38,21 +38,22 @@ def _claims(**changes: object) -> dict[str, object]:
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=5)).timestamp()),
         "jti": "abc",
+        "key": 3,
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
 
 def test_issued_token_verifies_and_lives_at_most_fifteen_minutes() -> None:
-    issued = access_tokens.issue(7, "admin")
+    issued = access_tokens.issue(7, "admin", 3)
     claims = access_tokens.verify(issued.access_token)
-    assert (claims.user_id, claims.role) == (7, "admin")
+    assert (claims.user_id, claims.role, claims.key_id) == (7, "admin", 3)
     assert issued.expires_in <= 900
     payload = jwt.decode(
         issued.access_token, KEY, algorithms=["HS256"], audience="socialmetrics-api"
     )
     assert payload["exp"] - payload["iat"] <= 900
-    assert set(payload) >= {"iss", "aud", "sub", "role", "iat", "exp", "jti"}
+    assert set(payload) >= {"iss", "aud", "sub", "role", "iat", "exp", "jti", "key"}
 
 
 def _b64(data: bytes) -> str:
@@ -90,6 +91,13 @@ def _b64(data: bytes) -> str:
             lambda: jwt.encode(_claims(iss="evil"), KEY, algorithm="HS256"), id="wrong-iss"
         ),
         pytest.param(lambda: jwt.encode(_claims(exp=None), KEY, algorithm="HS256"), id="no-exp"),
+        pytest.param(lambda: jwt.encode(_claims(key=None), KEY, algorithm="HS256"), id="no-key-id"),
+        pytest.param(
+            lambda: jwt.encode(_claims(key="3"), KEY, algorithm="HS256"), id="key-id-not-int"
+        ),
+        pytest.param(
+            lambda: jwt.encode(_claims(key=2**63), KEY, algorithm="HS256"), id="key-id-too-big"
+        ),
         pytest.param(
             lambda: jwt.encode(_claims(role="root"), KEY, algorithm="HS256"), id="unknown-role"
         ),
@@ -103,7 +111,7 @@ def test_bad_tokens_are_refused(token_factory: object) -> None:
 
 
 def test_tampered_payload_is_refused() -> None:
-    header, _, signature = access_tokens.issue(7, "client").access_token.split(".")
+    header, _, signature = access_tokens.issue(7, "client", 3).access_token.split(".")
     forged = _b64(json.dumps(_claims(sub="1", role="admin")).encode())
     with pytest.raises(InvalidAccessToken):
         access_tokens.verify(f"{header}.{forged}.{signature}")
@@ -122,7 +130,7 @@ def test_a_short_key_from_secrets_is_refused_outside_local(
     )
     try:
         with pytest.raises(MissingSecret, match="at least 32 bytes"):
-            access_tokens.issue(1, "admin")
+            access_tokens.issue(1, "admin", 1)
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

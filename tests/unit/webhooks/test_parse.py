@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from socialmetrics.platforms import Platform
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
-from socialmetrics.webhooks.parse import Event, make_key, parse_delivery
+from socialmetrics.webhooks.parse import Event, make_key, parse_delivery, parse_entries
 
 RECEIVED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -284,7 +284,7 @@ def test_tiktok_events() -> None:
         "content": json.dumps({"reason": 1}),
     }
     (event,) = parse_delivery(_delivery("tiktok", payload))
-    assert event.event_key == "authorization.removed:OPEN1:1767225600"
+    assert event.event_key.startswith("authorization.removed:OPEN1:1767225600:")
     assert event.data == {"reason": 1}
     other = {**payload, "event": "video.upload.failed"}
     assert parse_delivery(_delivery("tiktok", other)) == []
@@ -437,3 +437,114 @@ def test_timestamps_in_other_shapes() -> None:
     }
     (video,) = parse_delivery(_delivery("tiktok", tiktok))
     assert (video.occurred_at, video.data) == (RECEIVED, {})
+
+
+def test_tiktok_events_of_one_user_and_second_differ_by_content() -> None:
+    base = {
+        "client_key": "ck",
+        "event": "video.publish.completed",
+        "create_time": 1767225600,
+        "user_openid": "OPEN1",
+    }
+    first = {**base, "content": json.dumps({"publish_id": "v1"})}
+    second = {**base, "content": json.dumps({"publish_id": "v2"})}
+    (a,) = parse_delivery(_delivery("tiktok", first))
+    (b,) = parse_delivery(_delivery("tiktok", second))
+    (again,) = parse_delivery(_delivery("tiktok", first))
+    assert a.event_key != b.event_key
+    assert again.event_key == a.event_key  # a re-delivery still dedupes
+    spaced = {**base, "content": '{ "publish_id" : "v1" }'}  # same content, other spacing
+    assert parse_delivery(_delivery("tiktok", spaced))[0].event_key == a.event_key
+
+
+def _page_entry(entry_id: str, time: object) -> dict[str, object]:
+    change = {"field": "feed", "value": {"item": "post", "verb": "add", "post_id": "P_1"}}
+    return {"id": entry_id, "time": time, "changes": [change]}
+
+
+def test_each_entry_is_checked_on_its_own() -> None:
+    story = {
+        "id": "IG",
+        "time": 1767225600,
+        "changes": [{"field": "story_insights", "value": {"media_id": "S", "reach": 1e400}}],
+    }
+    huge = "9" * 5000  # longer than Python's int parser takes
+    body = (
+        '{"object": "instagram", "entry": ['
+        + json.dumps(story).replace('"reach": Infinity', '"reach": 1e400')
+        + ', {"id": "IG", "time": 1767225600, "changes": [{"field": "story_insights", '
+        + f'"value": {{"media_id": "S2", "reach": {huge}}}}}]}}, '
+        + json.dumps({**story, "changes": [{"field": "comments", "value": {"id": "C"}}]})
+        + "]}"
+    )
+    entries = parse_entries(Delivery("meta", body, RECEIVED))
+    assert [e.rejected.reason if e.rejected else None for e in entries] == [
+        "value_out_of_range",
+        "value_out_of_range",
+        None,
+    ]
+    assert [len(e.events) for e in entries] == [0, 0, 1]
+    payload = {
+        "object": "page",
+        "entry": [
+            _page_entry("1" * 300, 1767225600),
+            _page_entry("P", 1e20),
+            _page_entry("P", 1767225600),
+        ],
+    }
+    entries = parse_entries(_delivery("meta", payload))
+    assert [e.rejected.reason if e.rejected else None for e in entries] == [
+        "id_too_long",
+        "time_out_of_range",
+        None,
+    ]
+    assert entries[0].entry_id is not None
+    assert len(entries[0].entry_id) == 255
+    assert len({e.digest for e in entries}) == 3
+
+
+def test_entries_outside_the_replay_window_are_rejected() -> None:
+    window = timedelta(days=30)
+    old = int((RECEIVED - timedelta(days=31)).timestamp())
+    recent = int((RECEIVED - timedelta(days=29)).timestamp())
+    ahead = int((RECEIVED + timedelta(days=2)).timestamp())
+    payload = {
+        "object": "page",
+        "entry": [_page_entry("P", old), _page_entry("P", recent), _page_entry("P", ahead)],
+    }
+    entries = parse_entries(_delivery("meta", payload), window)
+    assert [e.rejected.reason if e.rejected else None for e in entries] == [
+        "too_old",
+        None,
+        "in_the_future",
+    ]
+    assert len(parse_delivery(_delivery("meta", payload))) == 3  # no window: all parsed
+
+
+def test_x_items_and_tiktok_deliveries_are_entries_too() -> None:
+    x = {
+        "for_user_id": "42",
+        "follow_events": [
+            {
+                "type": "follow",
+                "created_timestamp": "1e20",
+                "source": {"id": "1"},
+                "target": {"id": "42"},
+            },
+            {
+                "type": "follow",
+                "created_timestamp": "1767225600000",
+                "source": {"id": "2"},
+                "target": {"id": "42"},
+            },
+        ],
+    }
+    entries = parse_entries(_delivery("x", x))
+    assert [e.rejected.reason if e.rejected else None for e in entries] == [
+        "time_out_of_range",
+        None,
+    ]
+    tiktok = {"event": "authorization.removed", "user_openid": "O" * 300, "create_time": 1}
+    (entry,) = parse_entries(_delivery("tiktok", tiktok))
+    assert entry.rejected is not None
+    assert entry.rejected.reason == "id_too_long"
