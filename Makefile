@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_RELEASE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install dashboard browser run run-localstack test lint typecheck unit bench invoke lock template compare similar clean
+.PHONY: help install dashboard browser run run-localstack test lint typecheck unit bench invoke lock template compare openapi load similar clean
 
 help:
 	@echo "make run    - start the whole system locally (API on http://127.0.0.1:8000, dashboard"
@@ -18,6 +18,8 @@ help:
 	@echo "make bench  - run the benchmarks (ratios against an in-run baseline)"
 	@echo "make compare - the SAM template vs the CDK stack, resource by resource"
 	@echo "make invoke FN=collector EVENT=events/collector/sqs_batch.json - run one handler"
+	@echo "make load   - locust load test against a running make run (HOST, USERS, SPAWN_RATE, DURATION)"
+	@echo "make openapi - rewrite openapi.json from the app"
 
 $(STAMP): pyproject.toml requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -31,7 +33,7 @@ $(STAMP): pyproject.toml requirements/dev.lock
 		|| echo "warning: Node.js not found; install it for the CDK synth tests" >&2
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
 
 # The dashboard (dashboard/): npm ci from the lock file, then a TypeScript check + esbuild bundle
 # into dashboard/dist/, which the local gateway serves at /dashboard/. Rebuilt when sources change.
@@ -98,6 +100,18 @@ template: $(STAMP)
 # reason in infra/compare.py (DELIBERATE).
 compare: $(STAMP)
 	$(PY) -m infra.compare
+
+openapi: $(STAMP)
+	$(PY) -m functions.api.openapi > openapi.json
+
+# Locust, headless and bounded, against a running `make run` (its demo keys in .local/).
+HOST ?= http://127.0.0.1:8000
+USERS ?= 10
+SPAWN_RATE ?= 5
+DURATION ?= 30s
+load: $(STAMP)
+	$(PY) -m tests.load --host $(HOST) --users $(USERS) --spawn-rate $(SPAWN_RATE) \
+		--duration $(DURATION) --csv .local/load/locust
 
 # Code written twice: pylint's duplicate-code check (R0801), blocks of 6+ similar lines across
 # the packages. Each row is a place to look, not a verdict; always exits 0.

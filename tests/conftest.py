@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -28,6 +29,9 @@ os.environ.update(
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
 )
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
     os.environ.pop(variable, None)
 
@@ -110,6 +114,62 @@ def lambda_context() -> object:
     from tests.support import FakeLambdaContext
 
     return FakeLambdaContext()
+
+
+@pytest.fixture
+def stack_url(db: str, aws_resources: local_aws.Resources) -> Iterator[str]:
+    """The local gateway on a free loopback port: every route of the stack (the API, the
+    webhook receivers) reaches the real handlers through API Gateway v2 events, as under
+    `make run`, over this run's database and AWS endpoint."""
+    from local.runtime.gateway import Gateway
+    from tests.support import serve_http
+
+    with serve_http(Gateway()) as url:
+        yield url
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (Debian's ``chromium``, installed by ``make install``) driven by
+    Playwright. Skips when chromium is missing, except under CI where it must be there.
+
+    Test-scoped on purpose: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, which breaks anything else that runs a loop there (the Mangum
+    handler of the ``api`` fixture, ``asyncio.run``) — so it is open only during browser tests."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} not found: `make install` as root installs it with apt-get"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in its own browser context (no cookies or storage shared between tests)."""
+    context = browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture

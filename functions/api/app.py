@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from functions.api import caching, health, methods, problems
+from functions.api import caching, docs, health, methods, openapi, problems
 from functions.api.routes import (
     account_health,
     accounts,
@@ -37,8 +37,11 @@ def create_app() -> FastAPI:
             "as `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json."
         ),
         redirect_slashes=False,
+        docs_url=None,  # served by functions.api.docs from the project's own assets
+        redoc_url=None,
     )
     problems.install(app)
+    openapi.install(app)
     app.middleware("http")(caching.conditional_get)
     max_body = settings.api_max_body_bytes
 
@@ -92,5 +95,6 @@ def create_app() -> FastAPI:
     )
     for router in routers:
         app.include_router(router)
+    app.include_router(docs.router(app.title))
     api_routes = [r for router in routers for r in router.routes]  # no prefixes: paths as-is
     return app

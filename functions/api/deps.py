@@ -9,10 +9,19 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from functions.api.schemas import Problem
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.engine import unit_of_work
-from socialmetrics.errors import Forbidden, Unauthorized
+from socialmetrics.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Throttled,
+    Unauthorized,
+)
 from socialmetrics.identity.service import authenticate
 from socialmetrics.security.access_tokens import InvalidAccessToken, verify
 
@@ -61,46 +70,86 @@ def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 AdminActor = Annotated[Actor, Depends(admin_actor)]
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
 MAX_ID = 2**63 - 1
 MAX_PLATFORM_ID = 2**31 - 1
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        401: "Missing, expired or invalid access token",
-        403: "The signed-in role may not do this",
-        404: "No such resource (or not yours)",
-        409: "Conflicts with existing data",
-        413: "Request body too large",
-        422: "The request is not valid",
-        429: "Too many requests; see Retry-After",
-        503: "A dependency (database, KMS) is unavailable",
-    }
-    schema = Problem.model_json_schema()
-    return {
-        status: {
-            "description": descriptions[status] + " (RFC 9457 problem+json)",
-            "content": {"application/problem+json": {"schema": schema}},
+# Per status: what it means, and an example of the problem the app then sends (the domain
+# error's own type URI and title, so the document and the responses cannot disagree).
+PROBLEMS: dict[int, tuple[str, DomainError]] = {
+    401: (
+        "Missing, expired or invalid access token",
+        Unauthorized("The access token is not valid."),
+    ),
+    403: ("The signed-in role may not do this", Forbidden("This operation needs the admin role.")),
+    404: ("No such resource (or not yours)", NotFound("User not found.")),
+    409: ("Conflicts with existing data", Conflict("A user with this email exists.")),
+    413: ("Request body too large", PayloadTooLarge("Request bodies are limited to 65536 bytes.")),
+    422: ("The request is not valid", InvalidInput("limit must be at most 1000.")),
+    429: (
+        "Too many requests; see Retry-After",
+        Throttled("Too many failed logins; try again later.", retry_after=60),
+    ),
+    503: (
+        "A dependency (database, KMS, queue) is unavailable",
+        ServiceUnavailable("The database is unavailable; try again shortly."),
+    ),
+}
+# Response headers a status carries, by name in ``components/headers`` (see api/openapi.py).
+# (503: sent when a dependency is out of its time budget or AWS fails; see api/problems.py.)
+PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
+PAGE_HEADERS = ("X-Next-Cursor", "Link")
+
+
+def header_refs(*names: str) -> dict[str, dict[str, str]]:
+    """``{"Link": {"$ref": "#/components/headers/Link"}, …}`` for a response's ``headers``."""
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def problem_responses(*statuses: int, validated: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The error responses of an operation, each referencing ``components/schemas/Problem``.
+
+    503 is always possible; 422 too when the operation takes any input (``validated``)."""
+    always = {503, 422} if validated else {503}
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*statuses, *always}):
+        description, error = PROBLEMS[status]
+        example = {
+            "type": error.type_uri,
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
+            "request_id": "Lk3vQhTRoAMEbXw=",
         }
-        for status in sorted({*statuses, 422, 503})
-    }
+        responses[status] = {
+            "description": description + " (RFC 9457 problem+json)",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}, "example": example}},
+        }
+        if status in PROBLEM_HEADERS:
+            responses[status]["headers"] = header_refs(*PROBLEM_HEADERS[status])
+    return responses
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def route(router: APIRouter, method: str, path: str, **kwargs: Any) -> Callable[[F], F]:
-    """Register ``path`` and its other slash form (the app does not redirect slashes)."""
+def route(
+    router: APIRouter, method: str, path: str, *, operation_id: str | None = None, **kwargs: Any
+) -> Callable[[F], F]:
+    """Register ``path`` and its other slash form (the app does not redirect slashes).
+
+    ``operation_id`` is the operation's stable camelCase name in the OpenAPI document (what
+    generated clients call their methods: ``listMetrics``). Every route must give one;
+    tests/unit/api/test_openapi.py fails and names any route that does not.
+    """
     alternate = path.rstrip("/") if path.endswith("/") else path + "/"
 
     def decorator(function: F) -> F:
-        router.add_api_route(path, function, methods=[method], **kwargs)
+        router.add_api_route(path, function, methods=[method], operation_id=operation_id, **kwargs)
         router.add_api_route(
-            alternate,
-            function,
-            methods=[method],
-            include_in_schema=False,
-            **{k: v for k, v in kwargs.items() if k != "operation_id"},
+            alternate, function, methods=[method], include_in_schema=False, **kwargs
         )
         return function
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from functions.api.deps import route
+from functions.api.deps import problem_responses, route
+from functions.api.schemas import HealthOut
 from socialmetrics.db.engine import ping
 from socialmetrics.errors import ServiceUnavailable
 
@@ -39,22 +38,27 @@ def _check_aws() -> None:
     router,
     "GET",
     "/health",
+    operation_id="getHealth",
     summary="Liveness, with a database round trip",
-    responses={503: {"description": "Database unreachable (problem+json)"}},
+    response_model=HealthOut,
+    response_model_exclude_none=True,
+    responses=problem_responses(validated=False),
 )
-async def health() -> dict[str, Any]:
+async def health() -> HealthOut:
     await run_in_threadpool(_check_database)
-    return {"status": "ok", "database": "reachable"}
+    return HealthOut(status="ok", database="reachable")
 
 
 @route(
     router,
     "GET",
     "/health/ready",
+    operation_id="getReadiness",
     summary="Readiness: database and AWS endpoint",
-    responses={503: {"description": "A dependency is unreachable (problem+json)"}},
+    response_model=HealthOut,
+    responses=problem_responses(validated=False),
 )
-async def ready() -> dict[str, Any]:
+async def ready() -> HealthOut:
     await run_in_threadpool(_check_database)
     await run_in_threadpool(_check_aws)
-    return {"status": "ready", "database": "reachable", "aws": "reachable"}
+    return HealthOut(status="ready", database="reachable", aws="reachable")

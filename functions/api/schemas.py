@@ -92,23 +92,71 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlatformId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Role = Literal["admin", "client"]
 Purpose = Literal["metrics_collection", "analytics", "marketing"]
+Family = Literal["x", "meta", "tiktok"]
+AccountStatus = Literal["active", "reauth_required", "not_found", "revoked"]
+
+
+def examples(*values: dict[str, Any]) -> dict[str, Any]:
+    """``json_schema_extra`` giving a schema its OpenAPI ``examples``."""
+    return {"examples": list(values)}
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
 
+class ProblemField(BaseModel):
+    loc: list[str] = Field(description="Where the invalid value is: [source, name, …]")
+    msg: str
+    model_config = ConfigDict(
+        json_schema_extra=examples({"loc": ["query", "limit"], "msg": "at most 1000"})
+    )
+
+
 class Problem(BaseModel):
-    type: str = "about:blank"
+    """An RFC 9457 problem detail (``application/problem+json``); extension members such as
+    ``errors`` (422) or ``checks`` (health) may be present."""
+
+    type: str = Field(
+        default="about:blank",
+        description="A URI naming the kind of problem",
+        json_schema_extra={"format": "uri-reference"},
+    )
     title: str
-    status: int
+    status: int = Field(ge=400, le=599)
     detail: str
-    instance: str | None = None
-    request_id: str | None = None
+    instance: str | None = Field(default=None, description="The request path")
+    request_id: str | None = Field(default=None, description="Same as the X-Request-Id header")
+    errors: list[ProblemField] | None = Field(
+        default=None, description="422 only: each invalid input"
+    )
+    model_config = ConfigDict(
+        extra="allow",
+        title="Problem",
+        json_schema_extra=examples(
+            {
+                "type": "https://socialmetrics.dev/problems/invalid-input",
+                "title": "Invalid input",
+                "status": 422,
+                "detail": "limit must be at most 1000.",
+                "instance": "/metrics/",
+                "request_id": "5f0c2a9e-7d1b-4f7e-9a51-0c2d6b8e4a13",
+                "errors": [{"loc": ["query", "limit"], "msg": "at most 1000"}],
+            }
+        ),
+    )
 
 
 class Message(BaseModel):
     message: str
+    model_config = ConfigDict(json_schema_extra=examples({"message": "Consent recorded"}))
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "ready"]
+    database: Literal["reachable"]
+    aws: Literal["reachable"] | None = None
+    model_config = ConfigDict(json_schema_extra=examples({"status": "ok", "database": "reachable"}))
 
 
 # --- auth ----------------------------------------------------------------------------------------
@@ -189,18 +237,38 @@ class UserOut(BaseModel):
     role: Role
     created_at: datetime
     updated_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "user_id": 1,
+                "name": "João Silva",
+                "email": "joao@exemplo.com",
+                "role": "client",
+                "created_at": "2025-01-02T10:00:00Z",
+                "updated_at": "2025-01-02T10:00:00Z",
+            }
+        )
+    )
 
 
 class UserPut(Strict):
     name: Str255
     email: Email
     role: Role | None = None
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        json_schema_extra=examples({"name": "João Silva", "email": "joao@exemplo.com"}),
+    )
 
 
 class UserPatch(Strict):
     name: Str255 | None = None
     email: Email | None = None
     role: Role | None = None
+    model_config = ConfigDict(
+        strict=True, extra="forbid", json_schema_extra=examples({"name": "João P. Silva"})
+    )
 
     @model_validator(mode="after")
     def _something(self) -> UserPatch:
@@ -239,18 +307,49 @@ class RegisterTokenIn(Strict):
         return self
 
 
-def _from_dataclass(name: str, source: type, exclude: tuple[str, ...] = ()) -> type[BaseModel]:
-    """A response model with the fields of the domain dataclass ``source`` (minus
-    ``exclude``): the domain type stays the one list of the fields."""
-    hints = get_type_hints(source)
+def _from_dataclass(
+    name: str,
+    source: type,
+    *,
+    example: dict[str, Any],
+    exclude: tuple[str, ...] = (),
+    narrow: dict[str, Any] | None = None,
+) -> type[BaseModel]:
+    """A response model with the fields of the domain dataclass ``source`` (minus ``exclude``;
+    ``narrow`` gives a field a tighter API type, e.g. a ``Literal``): the domain type stays the
+    one list of the fields."""
+    hints = {**get_type_hints(source), **(narrow or {})}
     fields: dict[str, Any] = {
         f.name: (hints[f.name], ...) for f in dataclasses.fields(source) if f.name not in exclude
     }
-    return create_model(name, __module__=__name__, **fields)
+    config = ConfigDict(json_schema_extra=examples(example))
+    return create_model(name, __config__=config, __module__=__name__, **fields)
 
 
 # The token list answers the user's accounts, so the owner (the path's user) is left out.
-TokenMetadataOut = _from_dataclass("TokenMetadataOut", TokenMetadata, exclude=("user_id",))
+TokenMetadataOut = _from_dataclass(
+    "TokenMetadataOut",
+    TokenMetadata,
+    exclude=("user_id",),
+    narrow={"status": AccountStatus},
+    example={
+        "account_id": 7,
+        "platform_id": 3,
+        "platform": "Instagram",
+        "platform_user_id": "123456789",
+        "status": "active",
+        "status_reason": None,
+        "expires_at": "2025-03-03T10:00:00Z",
+        "refresh_expires_at": None,
+        "scopes": ["instagram_basic", "instagram_manage_insights"],
+        "has_refresh_token": False,
+        "last_collected_at": "2025-01-02T10:00:00Z",
+        "next_collect_at": "2025-01-02T10:15:00Z",
+        "key_version": 1,
+        "created_at": "2025-01-01T09:00:00Z",
+        "updated_at": "2025-01-02T10:00:00Z",
+    },
+)
 TokenMetadataList = GenericAlias(list, (TokenMetadataOut,))
 
 
@@ -259,7 +358,7 @@ TokenMetadataList = GenericAlias(list, (TokenMetadataOut,))
 
 class PlatformIn(Strict):
     name: Str50
-    family: Literal["x", "meta", "tiktok"] | None = None
+    family: Family | None = None
     api_key: Secret | None = None
     model_config = ConfigDict(
         strict=True,
@@ -270,18 +369,33 @@ class PlatformIn(Strict):
 
 class PlatformUpdate(Strict):
     name: Str50 | None = None
-    family: Literal["x", "meta", "tiktok"] | None = None
+    family: Family | None = None
     api_key: Secret | None = None
     clear_api_key: bool = False
+    model_config = ConfigDict(
+        strict=True, extra="forbid", json_schema_extra=examples({"clear_api_key": True})
+    )
 
 
 class PlatformOut(BaseModel):
     platform_id: int
     name: str
-    family: str
+    family: Family
     has_api_key: bool
     created_at: datetime
     updated_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "platform_id": 3,
+                "name": "Instagram",
+                "family": "meta",
+                "has_api_key": True,
+                "created_at": "2025-01-01T09:00:00Z",
+                "updated_at": "2025-01-01T09:00:00Z",
+            }
+        )
+    )
 
 
 # --- metrics -------------------------------------------------------------------------------------
@@ -297,15 +411,18 @@ _KIND_TYPES: dict[str, type] = {
 }
 
 
+def _field_type(f: RowField) -> Any:
+    """A field's Python type: a ``Literal`` of its values when they are a closed set (an enum in
+    OpenAPI), else by kind (``time`` → ``datetime``, a ``date-time``); ``| None`` if nullable."""
+    base: Any = Literal[f.choices] if f.choices else _KIND_TYPES[f.kind]
+    return base | None if f.nullable else base
+
+
 def model_of(name: str, fields: tuple[RowField, ...], doc: str) -> type[BaseModel]:
     """A response model built from a row's field spec (``socialmetrics.metrics_query.fields``):
     the OpenAPI schema lists the same fields, in the same order, as the JSON and CSV."""
     definitions: dict[str, Any] = {
-        f.name: (
-            _KIND_TYPES[f.kind] | None if f.nullable else _KIND_TYPES[f.kind],
-            Field(description=f.description),
-        )
-        for f in fields
+        f.name: (_field_type(f), Field(description=f.description)) for f in fields
     }
     return create_model(
         name,
@@ -341,8 +458,155 @@ class ConsentIn(Strict):
     )
 
 
-ConsentOut = _from_dataclass("ConsentOut", ConsentEntry)
+ConsentOut = _from_dataclass(
+    "ConsentOut",
+    ConsentEntry,
+    narrow={"purpose": Purpose},
+    example={
+        "consent_id": 1,
+        "user_id": 1,
+        "purpose": "metrics_collection",
+        "consent_given": True,
+        "policy_version": "1",
+        "recorded_at": "2025-01-02T10:00:00Z",
+        "recorded_by": 1,
+    },
+)
 ConsentList = GenericAlias(list, (ConsentOut,))
+
+
+class UserExportOut(BaseModel):
+    """Everything held about a user (LGPD access right); tokens appear as metadata only."""
+
+    exported_at: datetime
+    user: UserOut
+    api_keys: list[dict[str, Any]] = Field(description="Prefix, label and dates; never the key")
+    tokens: list[dict[str, Any]] = Field(description="Token metadata; never a token")
+    consents: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+    metrics: list[MetricOut]  # type: ignore[valid-type]  # built from the field spec
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "exported_at": "2025-01-03T12:00:00Z",
+                "user": {
+                    "user_id": 1,
+                    "name": "João Silva",
+                    "email": "joao@exemplo.com",
+                    "role": "client",
+                    "created_at": "2025-01-02T10:00:00Z",
+                    "updated_at": "2025-01-02T10:00:00Z",
+                },
+                "api_keys": [{"prefix": "ab12cd34", "created_at": "2025-01-02T10:00:00Z"}],
+                "tokens": [{"account_id": 7, "platform": "Instagram", "status": "active"}],
+                "consents": [{"purpose": "metrics_collection", "consent_given": True}],
+                "audit": [{"action": "user.export", "occurred_at": "2025-01-03T12:00:00Z"}],
+                "metrics": [],
+            }
+        )
+    )
+
+
+# --- accounts and collection runs ----------------------------------------------------------------
+
+RunOutcome = Literal["succeeded", "partial", "failed", "deferred"]
+PartStatus = Literal["succeeded", "failed", "skipped", "deferred"]
+
+_RUN_EXAMPLE: Any = {
+    "id": 42,
+    "started_at": "2026-03-02T06:00:01Z",
+    "finished_at": "2026-03-02T06:00:03Z",
+    "outcome": "partial",
+    "points_written": 61,
+    "parts": [
+        {"name": "account_fields", "status": "succeeded", "detail": None, "retry_at": None},
+        {
+            "name": "posts",
+            "status": "deferred",
+            "detail": "rate limited: X: Too Many Requests (status=429, code=rate-limit-exceeded)",
+            "retry_at": "2026-03-02T06:15:00Z",
+        },
+        {
+            "name": "reel_insights.profile_visits",
+            "status": "skipped",
+            "detail": "refused by the platform (not valid for this object, or not permitted)",
+            "retry_at": None,
+        },
+    ],
+}
+
+
+class PartOut(BaseModel):
+    """One part of a collection: an endpoint or metric family, and how it went."""
+
+    name: str = Field(description="e.g. account_fields, account_insights, posts, templates")
+    status: PartStatus
+    detail: str | None = Field(description="Why it failed, was skipped or deferred")
+    retry_at: datetime | None = Field(description="When a deferred part may run again")
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"name": "posts", "status": "deferred", "detail": "rate limited", "retry_at": None}
+        )
+    )
+
+
+class RunOut(BaseModel):
+    """One collection of one account with the outcome of each part."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome
+    points_written: int
+    parts: list[PartOut]
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN_EXAMPLE]})
+
+
+class BackfillOut(BaseModel):
+    complete: bool = Field(description="History walked back to the platform's horizon")
+    oldest_reached: datetime | None = Field(description="The oldest moment collected so far")
+    model_config = ConfigDict(
+        json_schema_extra=examples({"complete": False, "oldest_reached": "2025-06-01T00:00:00Z"})
+    )
+
+
+class AccountOut(BaseModel):
+    """A connected platform account: its status, schedule, backfill and last run."""
+
+    id: int
+    user_id: int
+    platform: str
+    platform_user_id: str
+    status: AccountStatus
+    status_reason: str | None
+    paused_until: datetime | None = Field(description="Rate-limit pause, if any")
+    token_expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    last_success_at: datetime | None
+    next_collect_at: datetime
+    backfill: BackfillOut
+    last_run: RunOut | None
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
+                }
+            ]
+        }
+    )
 
 
 # --- webhook rejections --------------------------------------------------------------------------
@@ -365,6 +629,23 @@ class WebhookRejectionOut(BaseModel):
     request_id: str | None
     received_at: datetime
     rejected_at: datetime
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "rejection_id": 5,
+                "provider": "meta",
+                "platform": "Instagram",
+                "entry_index": 0,
+                "entry_id": "17841400000000001",
+                "entry_digest": "9f2c4e1b" * 8,
+                "reason": "time_out_of_range",
+                "detail": "time is outside the accepted range",
+                "request_id": "Lk3vQhTRoAMEbXw=",
+                "received_at": "2026-11-30T16:00:00Z",
+                "rejected_at": "2026-11-30T16:00:01Z",
+            }
+        )
+    )
 
 
 # --- outbound webhooks (signals) -------------------------------------------------------------
@@ -453,6 +734,19 @@ class WebhookSecretRotated(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    "id": 7,
+                    "user_id": 3,
+                    "platform": "X",
+                    "platform_user_id": "2244994945",
+                    "status": "active",
+                    "status_reason": None,
+                    "paused_until": None,
+                    "token_expires_at": "2026-03-02T08:00:00Z",
+                    "refresh_expires_at": None,
+                    "last_success_at": "2026-03-02T06:00:03Z",
+                    "next_collect_at": "2026-03-02T06:15:00Z",
+                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
+                    "last_run": _RUN_EXAMPLE,
                     "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
                     "previous_secret_expires_at": "2026-12-01T16:00:00Z",
                 }
@@ -467,6 +761,17 @@ class DeliveryAttemptOut(BaseModel):
     status_code: int | None
     latency_ms: int | None
     error: str | None
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "attempt": 1,
+                "attempted_at": "2026-11-30T16:00:00Z",
+                "status_code": 500,
+                "latency_ms": 84,
+                "error": "HTTP 500",
+            }
+        )
+    )
 
 
 class WebhookDeliveryOut(BaseModel):
@@ -514,6 +819,7 @@ class WebhookDeliveryOut(BaseModel):
 class DeliveryPage(BaseModel):
     data: list[WebhookDeliveryOut]
     next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+    model_config = ConfigDict(json_schema_extra=examples({"data": [], "next_before": None}))
 
 
 class AccountHealthOut(BaseModel):
@@ -565,6 +871,7 @@ class AccountHealthOut(BaseModel):
 class AccountHealthPage(BaseModel):
     data: list[AccountHealthOut]
     next_after: int | None = Field(description="Pass as `after` for the next page")
+    model_config = ConfigDict(json_schema_extra=examples({"data": [], "next_after": None}))
 
 
 class UsageOut(BaseModel):
@@ -596,6 +903,9 @@ class UsageOut(BaseModel):
 class UsageReport(BaseModel):
     data: list[UsageOut]
     x_monthly_budget_usd: str | None = Field(description="The caller's budget (clients only)")
+    model_config = ConfigDict(
+        json_schema_extra=examples({"data": [], "x_monthly_budget_usd": "50.00"})
+    )
 
 
 class BudgetIn(Strict):

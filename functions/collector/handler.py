@@ -1,8 +1,10 @@
 """Collector Lambda: one SQS message = one account collected (partial batch failures).
 
 Per record: parse → :func:`collect_account` → map the outcome to the queue:
-collected/skipped/reauth/permission → acknowledged; rate-limited → visible again at the
-platform's reset time (then reported as failed so SQS keeps it); transient → retried with an
+collected (also a partial run: every fetched value is stored, a deferred part makes the
+account due at its reset)/skipped/reauth/not found/permission/failed → acknowledged; the first
+call rate-limited → visible again at the platform's reset time (then reported as failed so SQS
+keeps it); the first call transient → retried with an
 exponential visibility backoff, then the DLQ after ``maxReceiveCount``; poison (bad JSON,
 unknown account) → sent to the DLQ with the reason and acknowledged.
 """
@@ -21,8 +23,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from socialmetrics.accounts.lifecycle import defer
 from socialmetrics.budgets import ensure_time_left, record_seconds
-from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account, defer
+from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.config import get_settings
 from socialmetrics.logging import bind_correlation_id, logger

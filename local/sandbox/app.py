@@ -326,6 +326,14 @@ class Sandbox:
         if fault.kind == "token_dead":
             account.dead = True
             return self._auth_error(dialect or account.platform, dead=True)
+        if fault.kind == "not_found":
+            if account.platform == "X":
+                return r.x_problem(
+                    404, "resource-not-found", "Not Found Error", "Could not find the resource."
+                )
+            if account.platform == "TikTok":
+                return r.tiktok_error(404, "not_found", "The resource does not exist.")
+            return r.graph_error("not_found", status=404)
         if fault.kind == "throttle":
             limit, _, reset = self.state.charge(account, "fault")
             headers = self._usage_headers(account, limit, 0, reset)
@@ -939,6 +947,9 @@ class Sandbox:
             "STORY": IG_STORY,
         }.get(post.kind, IG_FEED)
         names = self._metrics(request, account, valid)
+        for name in names:  # "REELS:profile_visits": a metric one media product type rejects
+            if f"{post.kind}:{name}" in account.invalid_metrics:
+                raise r.Reply(r.graph_error("invalid_metric"))
         return {
             "data": [
                 {
@@ -1326,6 +1337,7 @@ class Sandbox:
             times=body.get("times"),
             path=body.get("path"),
             seconds=float(body.get("seconds", 5.0)),
+            after=int(body.get("after", 0)),
         )
         self.state.faults.append(fault)
         return JSONResponse(vars(fault), status_code=201)

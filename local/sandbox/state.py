@@ -88,10 +88,11 @@ class Account:
 class Fault:
     platform: str
     account: str
-    kind: str  # server_error | timeout | malformed | token_dead | forbidden | throttle
+    kind: str  # server_error | timeout | malformed | token_dead | forbidden | throttle | not_found
     times: int | None = None  # None = every matching request
     path: str | None = None  # only requests whose path contains this
     seconds: float = 5.0  # timeout: how long to stall
+    after: int = 0  # let this many matching requests through first ("429 on the 2nd call")
 
 
 @dataclass
@@ -175,6 +176,11 @@ class SandboxState:
         if platform == "WhatsApp":
             phones = int(spec.get("phone_numbers", 2))
             account.phones = [phone_id(self.seed, account_id, i) for i in range(phones)]
+        # "newest_at": list the newest post at this position instead of first (a pinned post
+        # after older items: feeds are not strictly ordered by time).
+        misplaced = spec.get("newest_at")
+        if isinstance(misplaced, int) and 0 < misplaced < len(account.posts):
+            account.posts.insert(misplaced, account.posts.pop(0))
         for index in range(int(spec.get("stories", 2 if platform == "Instagram" else 0))):
             story = Post(f"{account_id}9{index:04d}", anchor - index * 3600, "STORY")
             self.objects[story.id] = (account, story)
@@ -239,6 +245,9 @@ class SandboxState:
             if fault.platform != account.platform or fault.account != account.id:
                 continue
             if fault.path and fault.path not in path:
+                continue
+            if fault.after > 0:
+                fault.after -= 1
                 continue
             if fault.times is not None:
                 if fault.times <= 0:

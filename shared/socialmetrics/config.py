@@ -102,7 +102,18 @@ class Settings(BaseSettings):
     provider_max_pages: int = Field(default=50, ge=1, le=1_000)
     provider_backoff_min_seconds: float = Field(default=0.5, ge=0, le=60)
     provider_backoff_max_seconds: float = Field(default=5.0, ge=0, le=600)
-    provider_lookback_days: int = Field(default=7, ge=1, le=30)
+    # How far back a newly connected account is walked (days), per platform. Defaults are each
+    # platform's own documented lookback: X's timeline keeps the newest 3,200 posts (no day
+    # limit), Page and Instagram insights are kept 2 years, WhatsApp analytics 1 year, TikTok
+    # lists every public video.
+    x_horizon_days: int = Field(default=3_650, ge=1, le=7_300)
+    facebook_horizon_days: int = Field(default=730, ge=1, le=730)
+    instagram_horizon_days: int = Field(default=730, ge=1, le=730)
+    whatsapp_horizon_days: int = Field(default=365, ge=1, le=365)
+    tiktok_horizon_days: int = Field(default=3_650, ge=1, le=7_300)
+    # Recent days every run reads again (platforms revise recent insights), and the age under
+    # which a post's lifetime metrics are refreshed on every run (older posts decay).
+    restatement_days: int = Field(default=28, ge=1, le=90)
     x_client_id: str = "local-x-client"
     x_client_secret: SecretStr = SecretStr(DEV_SECRET)
     x_consumer_secret: SecretStr = SecretStr(DEV_SECRET)
@@ -120,6 +131,12 @@ class Settings(BaseSettings):
     token_refresh_margin_seconds: int = Field(default=1_800, ge=0)
     collect_retry_base_seconds: int = Field(default=30, ge=0, le=900)
     rate_limit_pause_pct: float = Field(default=90.0, ge=50, le=100)
+    # Most platform requests one collection may send; a backfill that needs more checkpoints
+    # its cursor and the account is due again at once (sized to end well inside the timeout).
+    collect_call_budget: int = Field(default=250, ge=3, le=10_000)
+    # Consecutive runs in which the account object itself answered 404 before the account
+    # becomes `not_found` (one 404 can be a platform hiccup).
+    account_not_found_strikes: int = Field(default=3, ge=1, le=20)
 
     # --- webhooks --------------------------------------------------------------------------
     webhook_max_body_bytes: int = Field(default=262_144, ge=1_024)
@@ -196,6 +213,12 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
 
         return make_url(self.database_url)
+
+    def horizon_days(self, platform: str) -> int:
+        """The backfill horizon of ``platform`` (a :class:`~socialmetrics.platforms.Platform`
+        value: ``X``, ``Facebook``, ``Instagram``, ``WhatsApp``, ``TikTok``)."""
+        days: int = getattr(self, f"{platform.lower()}_horizon_days")
+        return days
 
     @property
     def is_local(self) -> bool:

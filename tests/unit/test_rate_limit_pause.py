@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from socialmetrics.collection.collect import paused_until
+from socialmetrics.accounts.lifecycle import paused_until
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 

@@ -1,51 +1,224 @@
-"""Admin operations on platform accounts."""
+"""Platform accounts: their status, backfill and collection runs (each part's outcome), and
+the admin's collect-now. A client sees only its own accounts; another user's id is a 404.
+
+Lists are keyset-paginated like ``GET /metrics/``: a JSON array, the next page's opaque
+cursor in ``X-Next-Cursor`` (and a ``Link: rel="next"`` header), none on the last page."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
-from functions.api.deps import MAX_ID, AdminActor, problem_responses, route
+from functions.api.deps import MAX_ID, AdminActor, CurrentActor, problem_responses, route
+from functions.api.schemas import AccountOut, BackfillOut, PartOut, RunOut
+from socialmetrics.accounts import queries
+from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.aws import client, queue_url
 from socialmetrics.collection.planning import AccountNotCollectable, enqueue_now
-from socialmetrics.compliance.audit import audit
+from socialmetrics.compliance.audit import Actor, audit
+from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
-from socialmetrics.errors import NotFound, ServiceUnavailable
+from socialmetrics.errors import InvalidInput, NotFound, ServiceUnavailable
 from socialmetrics.platforms import FAMILY
 
 router = APIRouter(tags=["accounts"])
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CursorQ = Annotated[str | None, Query(min_length=1, max_length=512, description="X-Next-Cursor")]
+LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
+StatusQ = Annotated[Literal["active", "reauth_required", "not_found", "revoked"] | None, Query()]
+PlatformQ = Annotated[
+    str | None, Query(min_length=1, max_length=50, description="Platform name, case-insensitive")
+]
+UserIdQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Whose accounts (admins)")]
+DEFAULT_PAGE = 50
+
+
+def _limit(limit: int | None) -> int:
+    cap = get_settings().api_page_max
+    if limit is not None and limit > cap:
+        raise InvalidInput(
+            f"limit must be at most {cap}.",
+            errors=[{"loc": ["query", "limit"], "msg": f"at most {cap}"}],
+        )
+    return limit or DEFAULT_PAGE
+
+
+def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
+    if next_cursor is None:
+        return {}
+    url = request.url.include_query_params(cursor=next_cursor)
+    return {"X-Next-Cursor": next_cursor, "Link": f'<{url.path}?{url.query}>; rel="next"'}
+
+
+def _run_out(run: queries.Run) -> RunOut:
+    return RunOut(
+        id=run.id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        outcome=run.outcome,  # type: ignore[arg-type]
+        points_written=run.points_written,
+        parts=[
+            PartOut(name=p.name, status=p.status, detail=p.detail, retry_at=p.retry_at)  # type: ignore[arg-type]
+            for p in run.parts
+        ],
+    )
+
+
+def _account_out(view: queries.AccountView) -> AccountOut:
+    return AccountOut(
+        id=view.id,
+        user_id=view.user_id,
+        platform=view.platform,
+        platform_user_id=view.platform_user_id,
+        status=view.status,  # type: ignore[arg-type]
+        status_reason=view.status_reason,
+        paused_until=view.paused_until,
+        token_expires_at=view.token_expires_at,
+        refresh_expires_at=view.refresh_expires_at,
+        last_success_at=view.last_success_at,
+        next_collect_at=view.next_collect_at,
+        backfill=BackfillOut(complete=view.backfill_complete, oldest_reached=view.oldest_reached),
+        last_run=_run_out(view.last_run) if view.last_run else None,
+    )
+
+
+def _owner_scope(actor: Actor, user_id: int | None) -> int | None:
+    """Whose accounts: a client only ever its own (any other id is 404); an admin anyone's."""
+    if actor.is_admin:
+        return user_id
+    if user_id is not None and user_id != actor.user_id:
+        raise NotFound("User not found.")
+    return actor.user_id
+
+
+def _visible_account(actor: Actor, account_id: int) -> queries.AccountView:
+    settings = get_settings()
+    with unit_of_work() as session:
+        views, _ = queries.list_accounts(
+            session,
+            user_id=_owner_scope(actor, None),
+            platform_id=None,
+            status=None,
+            limit=1,
+            cursor=None,
+            now=datetime.now(UTC),
+            pause_pct=settings.rate_limit_pause_pct,
+            account_id=account_id,
+        )
+    if not views:
+        raise NotFound("Account not found.")
+    return views[0]
+
+
+@route(
+    router,
+    "GET",
+    "/accounts",
+    operation_id="listAccounts",
+    summary="Connected accounts (yours; admins: all or ?user_id=), keyset-paginated",
+    response_model=list[AccountOut],
+    responses=problem_responses(401, 404),
+)
+def list_accounts(
+    request: Request,
+    actor: CurrentActor,
+    user_id: UserIdQ = None,
+    platform: PlatformQ = None,
+    status: StatusQ = None,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> JSONResponse:
+    settings = get_settings()
+    with unit_of_work() as session:
+        platform_id = None
+        if platform is not None:
+            row = None if "\x00" in platform else find_platform(session, platform)
+            if row is None:
+                raise InvalidInput(
+                    f"Unknown platform {platform!r}.",
+                    errors=[{"loc": ["query", "platform"], "msg": "unknown platform"}],
+                )
+            platform_id = row.id
+        views, next_cursor = queries.list_accounts(
+            session,
+            user_id=_owner_scope(actor, user_id),
+            platform_id=platform_id,
+            status=status,
+            limit=_limit(limit),
+            cursor=cursor,
+            now=datetime.now(UTC),
+            pause_pct=settings.rate_limit_pause_pct,
+        )
+    body = [_account_out(v).model_dump(mode="json") for v in views]
+    return JSONResponse(body, headers=_next_headers(request, next_cursor))
+
+
+@route(
+    router,
+    "GET",
+    "/accounts/{account_id}",
+    operation_id="getAccount",
+    summary="One connected account: status, schedule, backfill and last run",
+    response_model=AccountOut,
+    responses=problem_responses(401, 404),
+)
+def get_account(account_id: AccountId, actor: CurrentActor) -> AccountOut:
+    return _account_out(_visible_account(actor, account_id))
+
+
+@route(
+    router,
+    "GET",
+    "/accounts/{account_id}/runs",
+    operation_id="listAccountRuns",
+    summary="The account's collection runs, newest first, with each part's outcome",
+    response_model=list[RunOut],
+    responses=problem_responses(401, 404),
+)
+def list_runs(
+    request: Request,
+    account_id: AccountId,
+    actor: CurrentActor,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> JSONResponse:
+    _visible_account(actor, account_id)
+    with unit_of_work() as session:
+        runs, next_cursor = queries.list_runs(session, account_id, _limit(limit), cursor)
+    body = [_run_out(r).model_dump(mode="json") for r in runs]
+    return JSONResponse(body, headers=_next_headers(request, next_cursor))
 
 
 class CollectQueued(BaseModel):
     message: str
     account_id: int
     job_id: str
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "Collection queued",
+                    "account_id": 7,
+                    "job_id": "manual-3f2a9c0d1b4e5f60",
+                }
+            ]
+        }
+    )
 
 
 @route(
     router,
     "POST",
     "/accounts/{account_id}/collect",
+    operation_id="collectAccountNow",
     summary="Collect one account now (admin): queues it for the collector",
     status_code=202,
     response_model=CollectQueued,
-    responses={
-        202: {
-            "content": {
-                "application/json": {
-                    "example": {
-                        "message": "Collection queued",
-                        "account_id": 7,
-                        "job_id": "manual-3f2a9c0d1b4e5f60",
-                    }
-                }
-            }
-        },
-        **problem_responses(401, 403, 404),
-    },
+    responses=problem_responses(401, 403, 404),
 )
 def collect_now(account_id: AccountId, actor: AdminActor) -> CollectQueued:
     keys = sorted({f"collect-{family}" for family in FAMILY.values()})

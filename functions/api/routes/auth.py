@@ -17,6 +17,7 @@ router = APIRouter(tags=["auth"])
     router,
     "POST",
     "/auth/login",
+    operation_id="login",
     summary="Log in with an API key; returns a bearer JWT (at most 15 minutes)",
     response_model=TokenOut,
     responses=problem_responses(401, 413, 429),

@@ -11,7 +11,15 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from functions.api.deps import MAX_ID, MAX_PLATFORM_ID, CurrentActor, problem_responses, route
+from functions.api.deps import (
+    MAX_ID,
+    MAX_PLATFORM_ID,
+    PAGE_HEADERS,
+    CurrentActor,
+    header_refs,
+    problem_responses,
+    route,
+)
 from functions.api.schemas import MetricList, SummaryList
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
@@ -21,7 +29,13 @@ from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
 from socialmetrics.identity.service import visible_user
 from socialmetrics.metrics_query import service as query
-from socialmetrics.metrics_query.fields import metric_json, summary_json
+from socialmetrics.metrics_query.fields import (
+    METRIC_FIELDS,
+    csv_lines,
+    example,
+    metric_json,
+    summary_json,
+)
 from socialmetrics.metrics_query.service import MetricFilter
 from socialmetrics.points import ObjectType, Period
 
@@ -65,6 +79,10 @@ class MetricQuery(BaseModel):
 
 
 Filters = Annotated[MetricQuery, Query()]
+# The CSV export of the metric example (same fields, order and encoding as a real export).
+CSV_EXAMPLE = "".join(
+    csv_lines([{**example(METRIC_FIELDS), "collected_at": datetime(2025, 1, 2, 10, tzinfo=UTC)}])
+)
 
 
 def _parse_moment(name: str, value: str, *, end: bool) -> datetime:
@@ -182,10 +200,15 @@ def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
     router,
     "GET",
     "/metrics/",
+    operation_id="listMetrics",
     summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv streams",
     response_model=MetricList,
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        200: {
+            "description": "A page of metrics (JSON), or all matching rows as CSV",
+            "headers": header_refs(*PAGE_HEADERS, "Content-Disposition"),
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+        },
         **problem_responses(401, 404),
     },
 )
@@ -216,10 +239,11 @@ def list_metrics(
     router,
     "GET",
     "/metrics/summary",
+    operation_id="getMetricsSummary",
     summary="Metric values per time bucket (day|week|month) with sum|avg|min|max|last, "
     "one row per account, metric type, object type and period",
     response_model=SummaryList,
-    responses=problem_responses(401, 404),
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def summary(
     request: Request,

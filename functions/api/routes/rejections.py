@@ -20,6 +20,7 @@ router = APIRouter(tags=["webhooks"])
     router,
     "GET",
     "/webhooks/rejections",
+    operation_id="listWebhookRejections",
     summary="List rejected webhook entries (admin), newest first; the next page's cursor is "
     "in X-Next-Cursor",
     response_model=list[WebhookRejectionOut],

@@ -9,8 +9,22 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from functions.api.deps import MAX_ID, AdminActor, CurrentActor, problem_responses, route
-from functions.api.schemas import UserCreatedOut, UserCreateIn, UserOut, UserPatch, UserPut
+from functions.api.deps import (
+    MAX_ID,
+    AdminActor,
+    CurrentActor,
+    header_refs,
+    problem_responses,
+    route,
+)
+from functions.api.schemas import (
+    UserCreatedOut,
+    UserCreateIn,
+    UserExportOut,
+    UserOut,
+    UserPatch,
+    UserPut,
+)
 from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.compliance.rights import erase_user, export_metrics, export_user
@@ -37,6 +51,7 @@ def _out(user: UserView) -> UserOut:
     router,
     "POST",
     "/users/",
+    operation_id="createUser",
     summary="Create a user (admin); returns its API key once",
     status_code=201,
     response_model=UserCreatedOut,
@@ -75,9 +90,10 @@ def create_user(body: UserCreateIn, actor: AdminActor) -> UserCreatedOut:
     router,
     "GET",
     "/users/",
+    operation_id="listUsers",
     summary="List users (admin), by id; the next page's cursor is in X-Next-Cursor",
     response_model=list[UserOut],
-    responses=problem_responses(401, 403),
+    responses={200: {"headers": header_refs("X-Next-Cursor")}, **problem_responses(401, 403)},
 )
 def list_users(
     actor: AdminActor,
@@ -98,6 +114,7 @@ def list_users(
     router,
     "GET",
     "/users/{user_id}",
+    operation_id="getUser",
     summary="Read a user (yourself, or anyone as admin)",
     response_model=UserOut,
     responses=problem_responses(401, 404),
@@ -120,6 +137,7 @@ def _update(actor: Actor, user_id: int, body: UserPut | UserPatch) -> UserOut:
     router,
     "PUT",
     "/users/{user_id}",
+    operation_id="replaceUser",
     summary="Replace a user's name and email (role: admin only)",
     response_model=UserOut,
     responses=problem_responses(401, 403, 404, 409, 413),
@@ -132,6 +150,7 @@ def put_user(user_id: UserId, body: UserPut, actor: CurrentActor) -> UserOut:
     router,
     "PATCH",
     "/users/{user_id}",
+    operation_id="updateUser",
     summary="Change some of a user's fields (role: admin only)",
     response_model=UserOut,
     responses=problem_responses(401, 403, 404, 409, 413),
@@ -144,6 +163,7 @@ def patch_user(user_id: UserId, body: UserPatch, actor: CurrentActor) -> UserOut
     router,
     "DELETE",
     "/users/{user_id}",
+    operation_id="eraseUser",
     summary="Erase a user (LGPD): tokens, metrics, keys and consents are deleted",
     status_code=204,
     response_class=Response,
@@ -167,9 +187,11 @@ def _export_stream(document: dict[str, object], user_id: int) -> Iterator[str]:
     router,
     "GET",
     "/users/{user_id}/export",
+    operation_id="exportUser",
     summary="Export everything held about a user (LGPD access right); tokens as metadata only",
+    response_model=UserExportOut,
     responses={
-        200: {"description": "The user's data", "content": {"application/json": {}}},
+        200: {"description": "The user's data", "headers": header_refs("Content-Disposition")},
         **problem_responses(401, 404),
     },
 )

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from socialmetrics.collection.collect import paused_until
+from socialmetrics.accounts.lifecycle import paused_until
 from socialmetrics.config import Settings
 from socialmetrics.errors import NotFound
 

@@ -1,18 +1,21 @@
 """Collect one account: the collector's unit of work, free of SQS and Lambda concerns.
 
-Steps for one :class:`CollectRequest`:
+Orchestration only; the account lifecycle (status, cursor, schedule, token refresh) lives in
+:mod:`socialmetrics.accounts.lifecycle`, the parts' rules in
+:mod:`socialmetrics.providers.parts`.
 
 1. Load the account; re-check that it is ``active`` and its user's consent is given (it may
    have changed since the scheduler enqueued it). Not collectable → ``skipped``.
-2. Decrypt the token (audited). If it expires within ``TOKEN_REFRESH_MARGIN_SECONDS`` and the
-   platform can refresh, refresh it first — one refresh at a time per account (the account
-   row is locked ``FOR UPDATE`` for the refresh) and the rotated pair saved and committed
-   *before* the new access token is used.
-3. Fetch through the provider client, then upsert every point in one statement, advance the
-   sync cursor and record a ``collection_runs`` row — all in one transaction, so a failure
-   leaves no partial rows.
+2. Decrypt the token once (audited). If it expires within ``TOKEN_REFRESH_MARGIN_SECONDS`` and
+   the platform can refresh, refresh it under a row lock, the rotated pair committed before
+   the new access token is used (the decrypted pair is reused: no second decrypt).
+3. Fetch through the provider client, part by part, within ``COLLECT_CALL_BUDGET`` requests;
+   store every point fetched, the cursor (each part's checkpoint) and a ``collection_runs``
+   row with the run's outcome (``succeeded``/``partial``/``failed``/``deferred``) and each
+   part's outcome. A deferred part makes the account due again at its reset (or at once, to
+   resume a backfill); a failed part is fetched again by the next run.
 
-The outcome tells the caller (the SQS handler) what to do with the message.
+The returned :class:`Outcome` tells the caller (the SQS handler) what to do with the message.
 """
 
 from __future__ import annotations
@@ -25,28 +28,20 @@ from enum import StrEnum
 from typing import Any
 
 import httpx
-from sqlalchemy import select, text
 
-from socialmetrics.accounts.service import decrypt_credentials, store_rotated_tokens
+from socialmetrics.accounts import lifecycle
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.compliance.consent import has_active_consent
 from socialmetrics.config import Settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
-from socialmetrics.db.models import Account
 from socialmetrics.logging import logger
 from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.providers import errors
 from socialmetrics.providers.registry import client_for
-from socialmetrics.providers.types import (
-    AccountRef,
-    CollectResult,
-    Credentials,
-    PlatformClient,
-    TokenGrant,
-)
+from socialmetrics.providers.types import AccountRef, CollectResult, PartOutcome
 from socialmetrics.security.envelope import EnvelopeError
 from socialmetrics.signals.events import emit
 from socialmetrics.signals.producers import account_event
@@ -61,7 +56,8 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate_limited"  # come back at retry_at
     REAUTH_REQUIRED = "reauth_required"  # token dead: acknowledged, account flagged
     PERMISSION_DENIED = "permission_denied"  # acknowledged, gap recorded
-    NOT_FOUND = "not_found"  # the platform no longer knows the account
+    NOT_FOUND = "not_found"  # the account object 404'd: acknowledged, strike counted
+    FAILED = "failed"  # the first call failed for good (400...): acknowledged, run recorded
     TRANSIENT = "transient"  # retry (then DLQ)
 
 
@@ -79,6 +75,8 @@ class CollectOutcome:
     retry_at: datetime | None = None
     refreshed: bool = False
     detail: str | None = None
+    run_outcome: str = "succeeded"
+    parts: list[PartOutcome] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,16 +98,7 @@ def _now() -> datetime:
 def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
     """The account as it is now, or the reason it must not be collected."""
     with unit_of_work() as session:
-        row = session.execute(
-            text(
-                "SELECT a.id, a.user_id, a.platform_id, a.platform_user_id, a.status,"
-                " a.token_expires_at, a.sync_cursor, a.scopes, a.rate_limit, p.name AS platform,"
-                " u.erased_at, u.erasure_requested_at"
-                " FROM accounts a JOIN platforms p ON p.id = a.platform_id"
-                " JOIN users u ON u.id = a.user_id WHERE a.id = :id"
-            ),
-            {"id": request.account_id},
-        ).one_or_none()
+        row = lifecycle.load_for_collection(session, request.account_id)
         if row is None:
             raise UnknownAccount(f"account {request.account_id} does not exist")
         if row.platform != request.platform.value:
@@ -137,30 +126,16 @@ def _load(request: CollectRequest) -> tuple[_Snapshot | None, str | None]:
         )
 
 
-def _credentials(
-    account_id: int, expires_at: datetime | None, scopes: tuple[str, ...]
-) -> Credentials:
-    with unit_of_work() as session:
-        access, refresh = decrypt_credentials(session, account_id, ACTOR, purpose="collect")
-    return Credentials(access, refresh, expires_at, scopes)
-
-
-def paused_until(
-    rate_limit: dict[str, Any] | None, now: datetime, pause_pct: float
-) -> datetime | None:
-    """When the last collection left the quota at or above ``pause_pct`` percent and its window
-    has not reset yet, the reset time: collecting now would only hit the wall."""
-    if not rate_limit:
-        return None
-    used, reset = rate_limit.get("used_pct"), rate_limit.get("reset_at")
-    if not isinstance(used, int | float) or not isinstance(reset, str) or used < pause_pct:
-        return None
-    try:
-        reset_at = datetime.fromisoformat(reset)
-    except ValueError:
-        return None
-    reset_at = reset_at if reset_at.tzinfo else reset_at.replace(tzinfo=UTC)
-    return reset_at if reset_at > now else None
+def run_outcome(parts: list[PartOutcome]) -> str:
+    """``succeeded`` when nothing failed or waits, ``partial`` when some parts succeeded and
+    some did not, ``deferred`` when the only trouble is waiting, else ``failed``."""
+    statuses = {p.status for p in parts}
+    troubled = statuses & {"failed", "deferred"}
+    if not troubled:
+        return "succeeded"
+    if "succeeded" in statuses:
+        return "partial"
+    return "deferred" if troubled == {"deferred"} else "failed"
 
 
 def _over_budget(snapshot: _Snapshot, now: datetime, settings: Settings) -> bool:
@@ -172,107 +147,29 @@ def _over_budget(snapshot: _Snapshot, now: datetime, settings: Settings) -> bool
         paused = x_budget_paused(session, snapshot.owner.user_id, now, settings)
     if paused:
         month = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        defer(snapshot.owner.account_id, (month + timedelta(days=32)).replace(day=1))
+        lifecycle.defer(snapshot.owner.account_id, (month + timedelta(days=32)).replace(day=1))
     return paused
-
-
-def needs_refresh(expires_at: datetime | None, now: datetime, margin_seconds: int) -> bool:
-    return expires_at is not None and expires_at - now <= timedelta(seconds=margin_seconds)
-
-
-async def refresh_locked(
-    client: PlatformClient, account_id: int, margin_seconds: int, now: datetime
-) -> Credentials | None:
-    """Refresh the account's token under a row lock; ``None`` if another worker already did.
-
-    The lock serialises refreshes per account (rotating refresh tokens are single use); the
-    rotated pair is stored in the same transaction, committed before the new token is used."""
-    with unit_of_work() as session:
-        account = session.execute(
-            select(Account).where(Account.id == account_id).with_for_update()
-        ).scalar_one()
-        if account.status != "active" or not needs_refresh(
-            account.token_expires_at, now, margin_seconds
-        ):
-            return None  # refreshed meanwhile by someone else: reload below
-        access, refresh = decrypt_credentials(session, account_id, ACTOR, purpose="refresh")
-        current = Credentials(
-            access, refresh, account.token_expires_at, tuple(account.scopes or ())
-        )
-
-        async def persist(grant: TokenGrant) -> None:
-            store_rotated_tokens(
-                session,
-                account_id,
-                grant.access_token,
-                grant.refresh_token,
-                grant.expires_at,
-                grant.refresh_expires_at,
-                actor=ACTOR,
-            )
-            if grant.scopes:  # what the platform granted this time (routes the next refresh)
-                account.scopes = list(grant.scopes)
-
-        grant = await client.refresh(current, on_rotate=persist)
-    return grant.as_credentials()
-
-
-def defer(account_id: int, until: datetime) -> None:
-    """Hand the account back to the scheduler: it becomes due again at ``until``."""
-    with unit_of_work() as session:
-        session.execute(
-            text(
-                "UPDATE accounts SET next_collect_at = GREATEST(next_collect_at, :u),"
-                " updated_at = now() WHERE id = :id"
-            ),
-            {"u": until, "id": account_id},
-        )
-
-
-def _mark(account_id: int, status: str, reason: str, event: str) -> None:
-    """Change the account's status; the first change emits ``event`` in the same
-    transaction (a status that is already set emits nothing)."""
-    with unit_of_work() as session:
-        changed = session.execute(
-            text(
-                "UPDATE accounts SET status = :s, status_reason = :r, updated_at = now()"
-                " WHERE id = :id AND status <> :s RETURNING id"
-            ),
-            {"s": status, "r": reason[:255], "id": account_id},
-        ).one_or_none()
-        if changed is not None:
-            account_event(session, account_id, event, reason)
 
 
 def _record_run(
     session: Any,
     request: CollectRequest,
     started_at: datetime,
-    outcome: Outcome,
+    outcome: str,
     points: int,
+    parts: list[PartOutcome],
     detail: dict[str, Any],
 ) -> None:
-    session.execute(
-        text(
-            "INSERT INTO collection_runs (account_id, job_id, started_at, finished_at,"
-            " points_written, outcome, detail) VALUES (:a, :j, :s, now(), :p, :o,"
-            " CAST(:d AS jsonb))"
-        ),
-        {
-            "a": request.account_id,
-            "j": request.job_id,
-            "s": started_at,
-            "p": points,
-            "o": outcome.value,
-            "d": _json(detail),
-        },
+    lifecycle.record_run(
+        session,
+        request.account_id,
+        request.job_id,
+        started_at,
+        outcome,
+        points,
+        parts,
+        detail,
     )
-
-
-def _json(value: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(value, default=str, sort_keys=True)
 
 
 def stamp(points: list[MetricPoint], at: datetime) -> list[MetricPoint]:
@@ -282,23 +179,37 @@ def stamp(points: list[MetricPoint], at: datetime) -> list[MetricPoint]:
     return [replace(p, collected_at=at) if p.collected_at == p.fetched_at else p for p in points]
 
 
+def _due_at(parts: list[PartOutcome], now: datetime) -> datetime | None:
+    """When a deferred part may run again: its reset, or now when the budget stopped it."""
+    waits = [p.retry_at or now for p in parts if p.status == "deferred"]
+    return min(waits) if waits else None
+
+
 def _store(
-    request: CollectRequest, snapshot: _Snapshot, result: CollectResult, started_at: datetime
-) -> int:
-    """Points, cursor, last collection time and the run row: one transaction."""
+    request: CollectRequest,
+    snapshot: _Snapshot,
+    result: CollectResult,
+    started_at: datetime,
+    settings: Settings,
+) -> tuple[int, str]:
+    """Points, cursor, schedule, status facts and the run row: one transaction."""
+    outcome = run_outcome(result.parts)
     with unit_of_work() as session:
         written = upsert_points(session, snapshot.owner, stamp(result.points, request.window_end))
-        session.execute(
-            text(
-                "UPDATE accounts SET sync_cursor = CAST(:c AS jsonb), last_collected_at = now(),"
-                " rate_limit = CAST(:rl AS jsonb), updated_at = now() WHERE id = :id"
-            ),
-            {
-                "c": _json(result.cursor),
-                "rl": _json(_usage(result)) if result.usage else None,
-                "id": request.account_id,
-            },
+        lifecycle.save_collection(
+            session,
+            request.account_id,
+            result.cursor,
+            result.usage,
+            account_seen=not isinstance(result.fatal, errors.NotFound),
+            due_at=_due_at(result.parts, _now()),
         )
+        if isinstance(result.fatal, errors.AuthExpired):
+            lifecycle.mark_reauth_required(session, request.account_id, str(result.fatal))
+        elif isinstance(result.fatal, errors.NotFound):
+            lifecycle.record_not_found(
+                session, request.account_id, str(result.fatal), settings.account_not_found_strikes
+            )
         record_collection(
             session,
             snapshot.owner.user_id,
@@ -319,14 +230,17 @@ def _store(
                 "points_seen": len(result.points),
                 "unavailable": result.unavailable,
                 "calls": result.calls,
+                "outcome": outcome,
+                "parts": [p.as_json() for p in result.parts],
             },
         )
         _record_run(
             session,
             request,
             started_at,
-            Outcome.COLLECTED,
+            outcome,
             written,
+            result.parts,
             {
                 "points_seen": len(result.points),
                 "unavailable": result.unavailable,
@@ -334,20 +248,7 @@ def _store(
                 "window": [request.window_start.isoformat(), request.window_end.isoformat()],
             },
         )
-    return written
-
-
-def _usage(result: CollectResult) -> dict[str, Any]:
-    usage = result.usage
-    assert usage is not None
-    return {
-        "platform": usage.platform,
-        "observed_at": usage.observed_at,
-        "limit": usage.limit,
-        "remaining": usage.remaining,
-        "reset_at": usage.reset_at,
-        "used_pct": usage.used_pct,
-    }
+    return written, outcome
 
 
 def _finish(request: CollectRequest, started_at: datetime, outcome: CollectOutcome) -> None:
@@ -356,10 +257,30 @@ def _finish(request: CollectRequest, started_at: datetime, outcome: CollectOutco
             session,
             request,
             started_at,
-            outcome.outcome,
+            outcome.run_outcome,
             0,
+            outcome.parts,
             {"detail": outcome.detail, "retry_at": outcome.retry_at},
         )
+
+
+def _not_collected(
+    request: CollectRequest,
+    outcome: Outcome,
+    status: str,
+    detail: str,
+    retry_at: datetime | None = None,
+) -> CollectOutcome:
+    """A run that stopped at its first call: the gate part says why."""
+    part = PartOutcome("account_fields", status, detail[:500], retry_at)  # type: ignore[arg-type]
+    return CollectOutcome(
+        outcome,
+        request.account_id,
+        retry_at=retry_at,
+        detail=detail,
+        run_outcome=run_outcome([part]),
+        parts=[part],
+    )
 
 
 @traced("collect_account")
@@ -370,17 +291,26 @@ async def _collect(
     transport: httpx.AsyncBaseTransport | None,
 ) -> tuple[CollectResult, bool]:
     client = client_for(snapshot.platform, settings, transport)
+    client.call_budget = settings.collect_call_budget
     now = _now()
-    credentials = _credentials(request.account_id, snapshot.token_expires_at, snapshot.scopes)
+    credentials = lifecycle.credentials(
+        request.account_id, ACTOR, snapshot.token_expires_at, snapshot.scopes
+    )
     refreshed = False
-    if client.supports_refresh and needs_refresh(
-        snapshot.token_expires_at, now, settings.token_refresh_margin_seconds
-    ):
-        fresh = await refresh_locked(
-            client, request.account_id, settings.token_refresh_margin_seconds, now
+    margin = settings.token_refresh_margin_seconds
+    if client.supports_refresh and lifecycle.needs_refresh(snapshot.token_expires_at, now, margin):
+        fresh = await lifecycle.refresh_locked(
+            client.refresh,
+            request.account_id,
+            margin,
+            now,
+            ACTOR,
+            current=credentials,
         )
-        credentials = fresh or _credentials(request.account_id, None, snapshot.scopes)
-        refreshed = fresh is not None
+        if fresh is None:  # refreshed meanwhile by another worker: read the stored pair
+            credentials = lifecycle.credentials(request.account_id, ACTOR, None, snapshot.scopes)
+        else:
+            credentials, refreshed = fresh.credentials, fresh.refreshed
     account = AccountRef(platform_user_id=snapshot.platform_user_id, scopes=snapshot.scopes)
     return await client.collect(account, credentials, snapshot.cursor), refreshed
 
@@ -391,26 +321,33 @@ def collect_account(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CollectOutcome:
     """Collect one account; raises :class:`UnknownAccount` for a poison message and
-    ``errors.Transient`` (after the client's own retries) when the caller should retry."""
+    ``errors.Transient`` (after the client's own retries) when the first call failed and
+    the caller should retry."""
     started_at = _now()
     snapshot, reason = _load(request)
     if snapshot is None:
-        outcome = CollectOutcome(Outcome.SKIPPED, request.account_id, detail=reason)
+        outcome = CollectOutcome(
+            Outcome.SKIPPED, request.account_id, detail=reason, run_outcome="skipped"
+        )
         _finish(request, started_at, outcome)
         return outcome
-    pause = paused_until(snapshot.rate_limit, started_at, settings.rate_limit_pause_pct)
+    pause = lifecycle.paused_until(snapshot.rate_limit, started_at, settings.rate_limit_pause_pct)
     if pause is not None:  # slow down before the wall: no call until the window resets
-        outcome = CollectOutcome(
+        outcome = _not_collected(
+            request,
             Outcome.RATE_LIMITED,
-            request.account_id,
-            retry_at=pause,
-            detail="paused: the last collection left the platform quota nearly used",
+            "deferred",
+            "paused: the last collection left the platform quota nearly used",
+            pause,
         )
         _finish(request, started_at, outcome)
         return outcome
     if _over_budget(snapshot, started_at, settings):
         outcome = CollectOutcome(
-            Outcome.SKIPPED, request.account_id, detail="paused: the X monthly budget is spent"
+            Outcome.SKIPPED,
+            request.account_id,
+            detail="paused: the X monthly budget is spent",
+            run_outcome="skipped",
         )
         _finish(request, started_at, outcome)
         return outcome
@@ -418,51 +355,57 @@ def collect_account(
     try:
         result, refreshed = asyncio.run(_collect(request, snapshot, settings, transport))
     except errors.RateLimited as exc:
-        outcome = CollectOutcome(
-            Outcome.RATE_LIMITED, request.account_id, retry_at=exc.reset_at, detail=str(exc)
-        )
+        outcome = _not_collected(request, Outcome.RATE_LIMITED, "deferred", str(exc), exc.reset_at)
     except errors.AuthExpired as exc:
-        _mark(request.account_id, "reauth_required", str(exc), "account.reauth_required")
-        outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
+        _mark_reauth(request.account_id, str(exc))
+        outcome = _not_collected(request, Outcome.REAUTH_REQUIRED, "failed", str(exc))
+    except errors.NotFound as exc:
+        with unit_of_work() as session:
+            lifecycle.record_not_found(
+                session, request.account_id, str(exc), settings.account_not_found_strikes
+            )
+        outcome = _not_collected(request, Outcome.NOT_FOUND, "failed", str(exc))
     except (errors.PermissionDenied, errors.MetricUnavailable) as exc:
-        outcome = CollectOutcome(Outcome.PERMISSION_DENIED, request.account_id, detail=str(exc))
+        outcome = _not_collected(request, Outcome.PERMISSION_DENIED, "failed", str(exc))
         with unit_of_work() as session:
             account_event(session, request.account_id, "collection.part_failed", str(exc))
-    except errors.NotFound as exc:
-        _mark(request.account_id, "reauth_required", f"not found: {exc}", "account.not_found")
-        outcome = CollectOutcome(Outcome.NOT_FOUND, request.account_id, detail=str(exc))
+    except errors.Transient:
+        raise
+    except errors.ProviderError as exc:
+        outcome = _not_collected(request, Outcome.FAILED, "failed", str(exc))
     except EnvelopeError as exc:
         if not exc.permanent:  # KMS throttled or unreachable: the message is retried
             raise errors.Transient(f"token key service: {exc}") from None
         # The stored token can never be opened again (key disabled or deleted, ciphertext
         # damaged): retrying is useless, a fresh token must be registered.
-        _mark(
-            request.account_id,
-            "reauth_required",
-            f"stored token unreadable: {exc}",
-            "account.reauth_required",
-        )
-        outcome = CollectOutcome(Outcome.REAUTH_REQUIRED, request.account_id, detail=str(exc))
+        _mark_reauth(request.account_id, f"stored token unreadable: {exc}")
+        outcome = _not_collected(request, Outcome.REAUTH_REQUIRED, "failed", str(exc))
     else:
-        written = _store(request, snapshot, result, started_at)
+        written, run = _store(request, snapshot, result, started_at, settings)
         logger.info(
             "account collected",
             extra={
                 "account_id": request.account_id,
                 "platform": snapshot.platform.value,
+                "outcome": run,
                 "points_written": written,
                 "points_seen": len(result.points),
-                "unavailable": result.unavailable,
+                "calls": result.calls,
+                "parts": {p.name: p.status for p in result.parts},
                 "seconds": round(time.perf_counter() - begun, 3),
             },
         )
         return CollectOutcome(
-            Outcome.COLLECTED,
+            Outcome.REAUTH_REQUIRED
+            if isinstance(result.fatal, errors.AuthExpired)
+            else Outcome.COLLECTED,
             request.account_id,
             points_written=written,
             points_seen=len(result.points),
             unavailable=result.unavailable,
             refreshed=refreshed,
+            run_outcome=run,
+            parts=result.parts,
         )
     _finish(request, started_at, outcome)
     logger.warning(
@@ -470,3 +413,8 @@ def collect_account(
         extra={"account_id": request.account_id, "outcome": outcome.outcome.value},
     )
     return outcome
+
+
+def _mark_reauth(account_id: int, reason: str) -> None:
+    with unit_of_work() as session:
+        lifecycle.mark_reauth_required(session, account_id, reason)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from socialmetrics.accounts import lifecycle
 from socialmetrics.aws import unreachable
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.db.engine import unit_of_work
@@ -47,15 +48,6 @@ _CLAIM = text(
     ORDER BY a.next_collect_at, a.id
     LIMIT :limit
     FOR UPDATE OF a SKIP LOCKED
-    """
-)
-
-_ADVANCE = text(
-    """
-    UPDATE accounts
-    SET next_collect_at = CAST(:now AS timestamptz) + make_interval(mins => cadence_minutes),
-        last_enqueued_at = CAST(:now AS timestamptz), updated_at = CAST(:now AS timestamptz)
-    WHERE id = ANY(CAST(:ids AS bigint[]))
     """
 )
 
@@ -163,7 +155,7 @@ def run_tick(
             refused = send_requests(sqs, queue_urls, requests, window_seconds)
             accepted = [r.account_id for r in requests if r.account_id not in refused]
             if accepted:
-                session.execute(_ADVANCE, {"now": now, "ids": accepted})
+                lifecycle.advance_schedule(session, accepted, now)
         result.claimed += len(rows)
         result.enqueued += len(accepted)
         result.failed += len(refused)

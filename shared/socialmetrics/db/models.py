@@ -96,7 +96,8 @@ class Account(Base):
     __table_args__ = (
         UniqueConstraint("platform_id", "platform_user_id", name="accounts_platform_user_key"),
         CheckConstraint(
-            "status IN ('active', 'reauth_required', 'revoked')", name="accounts_status_check"
+            "status IN ('active', 'reauth_required', 'not_found', 'revoked')",
+            name="accounts_status_check",
         ),
         Index("accounts_due_idx", "next_collect_at", postgresql_where=text("status = 'active'")),
     )
@@ -116,6 +117,7 @@ class Account(Base):
     scopes: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     status: Mapped[str] = mapped_column(String(24), server_default="active")
     status_reason: Mapped[str | None] = mapped_column(String(255))
+    not_found_strikes: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     cadence_minutes: Mapped[int] = mapped_column(Integer, server_default="1440")
     next_collect_at: Mapped[datetime] = _now()
     last_enqueued_at: Mapped[datetime | None]
@@ -277,7 +279,10 @@ class LoginFailure(Base):
 
 class CollectionRun(Base):
     __tablename__ = "collection_runs"
-    __table_args__ = (Index("collection_runs_account_idx", "account_id", "started_at"),)
+    __table_args__ = (
+        Index("collection_runs_account_idx", "account_id", "started_at"),
+        Index("collection_runs_account_id_idx", "account_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -285,8 +290,9 @@ class CollectionRun(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     points_written: Mapped[int] = mapped_column(Integer, server_default="0")
-    outcome: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))  # succeeded|partial|failed|deferred|skipped
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    parts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
 
 
 class WebhookEndpoint(Base):

@@ -13,14 +13,13 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from socialmetrics.collection.collect import refresh_locked
+from socialmetrics.accounts import lifecycle
 from socialmetrics.config import Settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.registry import client_for
-from socialmetrics.signals.producers import account_event
 
 HORIZON = timedelta(days=1)
 
@@ -40,16 +39,7 @@ def expiring_accounts(now: datetime, horizon: timedelta = HORIZON) -> list[tuple
 
 def _mark_reauth(account_id: int, reason: str) -> None:
     with unit_of_work() as session:
-        changed = session.execute(
-            text(
-                "UPDATE accounts SET status = 'reauth_required', status_reason = :r,"
-                " updated_at = now() WHERE id = :id AND status <> 'reauth_required'"
-                " RETURNING id"
-            ),
-            {"r": reason[:255], "id": account_id},
-        ).one_or_none()
-        if changed is not None:
-            account_event(session, account_id, "account.reauth_required", reason)
+        lifecycle.mark_reauth_required(session, account_id, reason)
 
 
 async def _refresh_all(
@@ -66,7 +56,13 @@ async def _refresh_all(
             report["failed"] += 1
             continue
         try:
-            fresh = await refresh_locked(client, account_id, int(HORIZON.total_seconds()), now)
+            fresh = await lifecycle.refresh_locked(
+                client.refresh,
+                account_id,
+                int(HORIZON.total_seconds()),
+                now,
+                "maintenance",
+            )
         except errors.AuthExpired as exc:
             _mark_reauth(account_id, f"refresh failed: {exc}")
             report["reauth_required"] += 1
@@ -78,7 +74,7 @@ async def _refresh_all(
             if isinstance(exc, errors.Transient) and exc.code in ("timeout", "connection"):
                 unreachable.add(platform)
         else:
-            report["refreshed" if fresh is not None else "skipped"] += 1
+            report["refreshed" if fresh is not None and fresh.refreshed else "skipped"] += 1
     return report
 
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+from socialmetrics.points import ObjectType, Period, Source
 
 Kind = Literal["id", "number", "count", "time", "code", "text"]
 """How a field is typed and rendered:
@@ -32,6 +34,8 @@ class Field:
     description: str
     example: object
     nullable: bool = False
+    choices: tuple[str, ...] = ()
+    """The closed set of values of a ``code`` field (an enum in OpenAPI); empty when open."""
 
 
 METRIC_FIELDS: tuple[Field, ...] = (
@@ -49,10 +53,28 @@ METRIC_FIELDS: tuple[Field, ...] = (
     Field("metric_type", "text", "The normalised metric name.", "impressions"),
     Field("value", "number", "The value, as the platform reported it.", 1000),
     Field("collected_at", "time", "The instant (or period start) of the value, UTC.", None),
-    Field("object_type", "code", "What the value is about: account, post, video, …", "account"),
+    Field(
+        "object_type",
+        "code",
+        "What the value is about: account, post, video, …",
+        "account",
+        choices=get_args(ObjectType),
+    ),
     Field("object_id", "text", "The post/video/… id on the platform; empty for the account.", ""),
-    Field("period", "code", "snapshot, lifetime, day, week, days_28 or month.", "day"),
-    Field("source", "code", "How it arrived: poll, webhook or derived.", "poll"),
+    Field(
+        "period",
+        "code",
+        "snapshot, lifetime, day, week, days_28 or month.",
+        "day",
+        choices=get_args(Period),
+    ),
+    Field(
+        "source",
+        "code",
+        "How it arrived: poll, webhook or derived.",
+        "poll",
+        choices=get_args(Source),
+    ),
     Field(
         "raw_name",
         "text",

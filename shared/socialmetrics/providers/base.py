@@ -39,6 +39,7 @@ from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint, ObjectType, Period, decimal_from_platform
 from socialmetrics.providers.errors import (
+    BudgetExhausted,
     MalformedResponse,
     ProviderError,
     Transient,
@@ -85,6 +86,7 @@ class Session:
         self.secrets = [s for s in secrets if s]
         self.snapshots: list[UsageSnapshot] = []
         self.calls = 0
+        self.budget = client.call_budget
 
     @property
     def usage(self) -> UsageSnapshot | None:
@@ -106,7 +108,13 @@ class Session:
         A platform that has not answered once in this operation and then times out (or cannot
         be reached) on every attempt of a request is not called again by this client: later
         requests fail at once, so a hung platform costs one time budget per operation, not one
-        per request. Once it has answered, a slow endpoint only fails its own request."""
+        per request. Once it has answered, a slow endpoint only fails its own request.
+        The collection's call budget (``COLLECT_CALL_BUDGET``) raises
+        :class:`BudgetExhausted` before a request beyond it is sent."""
+        if self.budget is not None and self.calls >= self.budget:
+            raise BudgetExhausted(
+                f"call budget of {self.budget} spent", platform=self._client.platform.value
+            )
         settings = self._client.settings
         if self._client.unreachable is not None:
             raise Transient(
@@ -199,6 +207,7 @@ class BaseClient:
         self.settings = settings
         self.transport = transport
         self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
+        self.call_budget: int | None = None  # most requests one collection may send
         self.answered = False  # the platform sent a response in this operation
         self.unreachable: str | None = None  # it never answered and a request ran out of time
 

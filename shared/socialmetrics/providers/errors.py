@@ -7,6 +7,7 @@
 ├── ``MetricUnavailable``  the platform refuses a metric name (Meta #100 invalid metric)
 ├── ``NotFound``           the object does not exist (any more)
 ├── ``RefreshUnsupported`` the platform's tokens cannot be refreshed (WhatsApp system users)
+├── ``BudgetExhausted``    this invocation's call budget is spent: checkpoint, resume next time
 └── ``Transient``          5xx, timeouts, connection errors: retried, then surfaced
     └── ``MalformedResponse``  the body is not the JSON the platform documents
 
@@ -91,6 +92,11 @@ class NotFound(ProviderError):
 
 class RefreshUnsupported(ProviderError):
     """This platform's tokens do not refresh (e.g. WhatsApp system-user tokens)."""
+
+
+class BudgetExhausted(ProviderError):
+    """The invocation's call budget (``COLLECT_CALL_BUDGET``) is spent: the part stops at its
+    checkpoint and the next invocation resumes there."""
 
 
 class Transient(ProviderError):

@@ -1,9 +1,13 @@
 """Facebook Pages through the Graph API: Page counters, daily Page insights, recent posts
 with their engagement counts and lifetime insights.
 
-Cursor: ``{"insights_until": <unix day>, "newest_post_time": "<iso>"}``. Page insights are
-re-read from two days before ``insights_until`` (Meta revises recent days); posts created in
-the last ``provider_lookback_days`` are re-polled each run.
+Parts: ``account_fields`` (the gate), ``account_insights`` (backfilled to
+``FACEBOOK_HORIZON_DAYS`` in 90-day chunks, each a checkpoint; then the last
+``RESTATEMENT_DAYS`` re-read every run), ``posts`` and ``post_insights`` (posts of the
+restatement window, paged on evidence, every run), ``post_history`` (the backfill walk of
+older posts down to the horizon, each post's lifetime values read once, checkpointed per
+post in ``cursor["backfill"]["posts"]``).
+Cursor: ``{"insights_until": <unix day>, "newest_post_time": "<iso>"}``.
 """
 
 from __future__ import annotations
@@ -13,12 +17,8 @@ from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers.base import PointSink
-from socialmetrics.providers.meta import (
-    GraphClient,
-    day_window,
-    insight_value,
-    parse_graph_time,
-)
+from socialmetrics.providers.meta import GraphClient, insight_value, parse_graph_time
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -26,6 +26,10 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
+from socialmetrics.providers.windows import chunks, day_span, note_backfill, settle_backfill
+
+INSIGHTS_SPAN_DAYS = 90  # Page insights: at most 90 days between since and until
+WALKS = ("insights", "posts")  # the backfill is complete when both reached the horizon
 
 PAGE_FIELDS = "id,name,followers_count,fan_count"
 PAGE_METRICS = [
@@ -61,72 +65,123 @@ class FacebookClient(GraphClient):
         now = self.clock()
         sink = PointSink(self.platform, self.api_version, now)
         unavailable: list[str] = []
+        parts = Parts()
+        new_cursor = dict(cursor)
+        posts: list[dict[str, Any]] = []
+        cutoff = now - timedelta(days=self.settings.restatement_days)
         async with self.session(token) as session:
-            page = await session.request(
-                "GET", self.graph_url(page_id), params={"fields": PAGE_FIELDS}, headers=headers
-            )
-            sink.add_all({k: page.get(k) for k in ("followers_count", "fan_count")})
 
-            since, until = day_window(
-                cursor, "insights_until", now, self.settings.provider_lookback_days
-            )
-            entries = await self.insights(
-                session,
-                self.graph_url(f"{page_id}/insights"),
-                PAGE_METRICS,
-                {"period": "day", "since": int(since.timestamp()), "until": int(until.timestamp())},
-                headers,
-                unavailable,
-            )
-            for entry in entries:
-                for value in entry.get("values") or []:
-                    end = parse_graph_time(value.get("end_time"))
-                    if end is not None:
-                        sink.add(
-                            str(entry.get("name")),
-                            value.get("value"),
-                            period="day",
-                            collected_at=end - timedelta(days=1),
-                        )
+            async def account_fields() -> None:
+                page = await session.request(
+                    "GET", self.graph_url(page_id), params={"fields": PAGE_FIELDS}, headers=headers
+                )
+                sink.add_all({k: page.get(k) for k in ("followers_count", "fan_count")})
 
-            cutoff = now - timedelta(days=self.settings.provider_lookback_days)
-            posts = await self.paged(
-                session,
-                self.graph_url(f"{page_id}/posts"),
-                {"fields": POST_FIELDS},
-                headers,
-                stop=lambda p: (parse_graph_time(p.get("created_time")) or now) < cutoff,
-            )
-            for post in posts:
-                kw: dict[str, Any] = {
-                    "object_type": "post",
-                    "object_id": str(post["id"]),
-                    "period": "lifetime",
-                }
-                sink.add("shares.count", (post.get("shares") or {}).get("count"), **kw)
-                for edge in ("comments", "reactions"):
-                    summary = (post.get(edge) or {}).get("summary") or {}
-                    sink.add(f"{edge}.summary.total_count", summary.get("total_count"), **kw)
+            async def account_insights() -> None:
+                since, until = day_span(
+                    cursor.get("insights_until"),
+                    now,
+                    self.settings.horizon_days(self.platform),
+                    self.settings.restatement_days,
+                )
+                for start, end in chunks(since, until, INSIGHTS_SPAN_DAYS):
+                    entries = await self.insights(
+                        session,
+                        self.graph_url(f"{page_id}/insights"),
+                        PAGE_METRICS,
+                        {
+                            "period": "day",
+                            "since": int(start.timestamp()),
+                            "until": int(end.timestamp()),
+                        },
+                        headers,
+                        unavailable,
+                    )
+                    for entry in entries:
+                        for value in entry.get("values") or []:
+                            at = parse_graph_time(value.get("end_time"))
+                            if at is not None:
+                                sink.add(
+                                    str(entry.get("name")),
+                                    value.get("value"),
+                                    period="day",
+                                    collected_at=at - timedelta(days=1),
+                                )
+                    new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
+                    note_backfill(
+                        new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now
+                    )
+
+            async def list_posts() -> None:
+                posts.extend(
+                    await self.paged(
+                        session,
+                        self.graph_url(f"{page_id}/posts"),
+                        {"fields": POST_FIELDS},
+                        headers,
+                        inside=lambda p: (parse_graph_time(p.get("created_time")) or now) >= cutoff,
+                    )
+                )
+                for post in posts:
+                    _post_counts(sink, post)
+                times = [t for p in posts if (t := parse_graph_time(p.get("created_time")))]
+                if times:
+                    new_cursor["newest_post_time"] = max(times).isoformat()
+
+            async def one_post(post: dict[str, Any]) -> None:
+                # A name refused once in this run is not asked again (no split calls).
+                wanted = [m for m in POST_METRICS if f"post:{m}" not in unavailable]
                 for entry in await self.insights(
                     session,
                     self.graph_url(f"{post['id']}/insights"),
-                    POST_METRICS,
+                    wanted,
                     {"period": "lifetime"},
                     headers,
                     unavailable,
                     label="post:",
                 ):
-                    sink.add(str(entry.get("name")), insight_value(entry), **kw)
+                    sink.add(str(entry.get("name")), insight_value(entry), **_post_kw(post))
 
-            new_cursor: dict[str, Any] = {"insights_until": int(until.timestamp())}
-            times = [t for p in posts if (t := parse_graph_time(p.get("created_time")))]
-            previous = cursor.get("newest_post_time")
-            if times:
-                new_cursor["newest_post_time"] = max(times).isoformat()
-            elif previous:
-                new_cursor["newest_post_time"] = previous
+            async def post_insights() -> None:
+                for post in posts:
+                    await one_post(post)
+
+            async def post_history() -> None:
+                async def handle(post: dict[str, Any]) -> None:
+                    _post_counts(sink, post)
+                    await one_post(post)
+
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                try:
+                    await self.history(
+                        session,
+                        self.graph_url(f"{page_id}/posts"),
+                        {"fields": POST_FIELDS},
+                        headers,
+                        state,
+                        (now - timedelta(days=self.settings.horizon_days(self.platform)), cutoff),
+                        lambda p: parse_graph_time(p.get("created_time")),
+                        handle,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, WALKS)
+
+            await parts.run("account_fields", account_fields, gate=True, account_object=True)
+            await parts.run("account_insights", account_insights)
+            await parts.run("posts", list_posts)
+            await parts.run("post_insights", post_insights)
+            if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
+                await parts.run("post_history", post_history)
             return CollectResult(
-                sink.points, new_cursor, sorted(set(unavailable)), session.usage, session.calls
+                sink.points,
+                new_cursor,
+                sorted(set(unavailable)),
+                session.usage,
+                session.calls,
+                parts.refused(unavailable),
+                parts.fatal,
             )
 
     async def refresh(
@@ -134,3 +189,15 @@ class FacebookClient(GraphClient):
     ) -> TokenGrant:
         """Long-lived exchange (``fb_exchange_token``); Page tokens never need it."""
         return await self.exchange(credentials, on_rotate)
+
+
+def _post_counts(sink: PointSink, post: dict[str, Any]) -> None:
+    kw = _post_kw(post)
+    sink.add("shares.count", (post.get("shares") or {}).get("count"), **kw)
+    for edge in ("comments", "reactions"):
+        summary = (post.get(edge) or {}).get("summary") or {}
+        sink.add(f"{edge}.summary.total_count", summary.get("total_count"), **kw)
+
+
+def _post_kw(post: dict[str, Any]) -> dict[str, Any]:
+    return {"object_type": "post", "object_id": str(post["id"]), "period": "lifetime"}

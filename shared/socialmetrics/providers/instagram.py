@@ -3,26 +3,29 @@
 - Facebook Login → ``graph.facebook.com`` (FB user or Page token);
 - Instagram Login → ``graph.instagram.com`` (Instagram user token, ``IG…``).
 
-Collects account counters, daily time-series insights (``reach``, ``follower_count``), daily
-``total_value`` insights (``views`` and the engagement family), recent media with per-surface
-insights (FEED / REELS) and live stories. Cursor: ``{"insights_until": <unix day>,
+Parts: ``account_fields`` (the gate); ``account_insights`` (daily time series ``reach``,
+``follower_count``: backfilled to ``INSTAGRAM_HORIZON_DAYS`` in 30-day chunks, then the
+restatement window); ``account_totals`` (the ``total_value``-only metrics, one request per day
+for all of them, never a day already stored final; plus ``reach`` as a 28-day total);
+``posts`` and ``post_insights`` (media of the restatement window, paged on evidence, insights
+per surface FEED / REELS; a metric one surface refuses is skipped for it, not failed);
+``post_history`` (the backfill walk of older media down to the horizon, each item's lifetime
+values read once, checkpointed per item in ``cursor["backfill"]["posts"]``); ``stories``
+and ``story_insights`` (optional).
+Cursor: ``{"insights_until", "totals_until": <unix day>, "refused_totals": […],
 "newest_post_time": "<iso>"}``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.points import ObjectType
 from socialmetrics.providers.base import PointSink, Session, grant_from, utcnow
-from socialmetrics.providers.meta import (
-    GraphClient,
-    day_window,
-    insight_value,
-    parse_graph_time,
-)
+from socialmetrics.providers.meta import GraphClient, insight_value, parse_graph_time
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -31,6 +34,12 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
+from socialmetrics.providers.windows import chunks, day_span, note_backfill, settle_backfill
+
+SERIES_SPAN_DAYS = 30  # since/until spans of about 30 days at most
+TOTALS_FINAL_DAYS = 2  # data lags up to 48 h: older days are final once stored
+REACH_TOTAL_DAYS = 28  # reach as unique accounts over 28 days (period days_28)
+WALKS = ("insights", "totals", "posts")  # the backfill is complete when all reached the horizon
 
 USER_FIELDS = "id,username,followers_count,follows_count,media_count"
 SERIES_METRICS = ["reach", "follower_count"]
@@ -96,95 +105,163 @@ class InstagramClient(GraphClient):
         now = self.clock()
         sink = PointSink(self.platform, self.api_version, now)
         unavailable: list[str] = []
+        parts = Parts()
+        new_cursor = dict(cursor)
+        horizon = self.settings.horizon_days(self.platform)
+        restatement = self.settings.restatement_days
+        insights_url = self.host_url(login, f"{user_id}/insights")
+        media: list[dict[str, Any]] = []
+        stories: list[dict[str, Any]] = []
         async with self.session(token) as session:
-            user = await session.request(
-                "GET",
-                self.host_url(login, user_id),
-                params={"fields": USER_FIELDS},
-                headers=headers,
-            )
-            sink.add_all(
-                {k: user.get(k) for k in ("followers_count", "follows_count", "media_count")}
-            )
-            since, until = day_window(
-                cursor, "insights_until", now, self.settings.provider_lookback_days
-            )
-            insights_url = self.host_url(login, f"{user_id}/insights")
-            for entry in await self.insights(
-                session,
-                insights_url,
-                SERIES_METRICS,
-                {
-                    "period": "day",
-                    "metric_type": "time_series",
-                    "since": int(since.timestamp()),
-                    "until": int(until.timestamp()),
-                },
-                headers,
-                unavailable,
-            ):
-                for value in entry.get("values") or []:
-                    end = parse_graph_time(value.get("end_time"))
-                    if end is not None:
-                        sink.add(
-                            str(entry.get("name")),
-                            value.get("value"),
-                            period="day",
-                            collected_at=end - timedelta(days=1),
-                        )
-            await self._daily_totals(
-                session, insights_url, since, until, headers, sink, unavailable
-            )
 
-            cutoff = now - timedelta(days=self.settings.provider_lookback_days)
-            media = await self.paged(
-                session,
-                self.host_url(login, f"{user_id}/media"),
-                {"fields": MEDIA_FIELDS},
-                headers,
-                stop=lambda m: (parse_graph_time(m.get("timestamp")) or now) < cutoff,
-            )
-            stories = await self.paged(
-                session,
-                self.host_url(login, f"{user_id}/stories"),
-                {"fields": MEDIA_FIELDS},
-                headers,
-            )
-            for item in media:
-                await self._media_points(session, login, item, headers, sink, unavailable)
-            for item in stories:
-                await self._media_points(
-                    session, login, item, headers, sink, unavailable, story=True
+            async def account_fields() -> None:
+                user = await session.request(
+                    "GET",
+                    self.host_url(login, user_id),
+                    params={"fields": USER_FIELDS},
+                    headers=headers,
+                )
+                sink.add_all(
+                    {k: user.get(k) for k in ("followers_count", "follows_count", "media_count")}
                 )
 
-            new_cursor: dict[str, Any] = {"insights_until": int(until.timestamp())}
-            times = [t for m in media if (t := parse_graph_time(m.get("timestamp")))]
-            if times:
-                new_cursor["newest_post_time"] = max(times).isoformat()
-            elif cursor.get("newest_post_time"):
-                new_cursor["newest_post_time"] = cursor["newest_post_time"]
+            async def account_insights() -> None:
+                since, until = day_span(
+                    cursor.get("insights_until"), now, horizon, self.settings.restatement_days
+                )
+                for start, end in chunks(since, until, SERIES_SPAN_DAYS):
+                    for entry in await self.insights(
+                        session,
+                        insights_url,
+                        SERIES_METRICS,
+                        {
+                            "period": "day",
+                            "metric_type": "time_series",
+                            "since": int(start.timestamp()),
+                            "until": int(end.timestamp()),
+                        },
+                        headers,
+                        unavailable,
+                    ):
+                        for value in entry.get("values") or []:
+                            at = parse_graph_time(value.get("end_time"))
+                            if at is not None:
+                                sink.add(
+                                    str(entry.get("name")),
+                                    value.get("value"),
+                                    period="day",
+                                    collected_at=at - timedelta(days=1),
+                                )
+                    new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
+                    note_backfill(
+                        new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now
+                    )
+
+            async def account_totals() -> None:
+                await self._totals(session, insights_url, cursor, new_cursor, headers, sink)
+
+            async def list_media() -> None:
+                cutoff = now - timedelta(days=restatement)
+                media.extend(
+                    await self.paged(
+                        session,
+                        self.host_url(login, f"{user_id}/media"),
+                        {"fields": MEDIA_FIELDS},
+                        headers,
+                        inside=lambda m: (parse_graph_time(m.get("timestamp")) or now) >= cutoff,
+                    )
+                )
+                times = [t for m in media if (t := parse_graph_time(m.get("timestamp")))]
+                if times:
+                    new_cursor["newest_post_time"] = max(times).isoformat()
+
+            async def list_stories() -> None:
+                stories.extend(
+                    await self.paged(
+                        session,
+                        self.host_url(login, f"{user_id}/stories"),
+                        {"fields": MEDIA_FIELDS},
+                        headers,
+                    )
+                )
+
+            async def media_insights() -> None:
+                for item in media:
+                    await self._media_points(session, login, item, headers, sink, unavailable)
+
+            async def media_history() -> None:
+                async def handle(item: dict[str, Any]) -> None:
+                    await self._media_points(session, login, item, headers, sink, unavailable)
+
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                try:
+                    await self.history(
+                        session,
+                        self.host_url(login, f"{user_id}/media"),
+                        {"fields": MEDIA_FIELDS},
+                        headers,
+                        state,
+                        (now - timedelta(days=horizon), now - timedelta(days=restatement)),
+                        lambda m: parse_graph_time(m.get("timestamp")),
+                        handle,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, WALKS)
+
+            async def story_insights() -> None:
+                for item in stories:
+                    await self._media_points(
+                        session, login, item, headers, sink, unavailable, story=True
+                    )
+
+            await parts.run("account_fields", account_fields, gate=True, account_object=True)
+            await parts.run("account_insights", account_insights)
+            await parts.run("account_totals", account_totals)
+            await parts.run("posts", list_media)
+            await parts.run("post_insights", media_insights)
+            if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
+                await parts.run("post_history", media_history)
+            await parts.run("stories", list_stories)
+            await parts.run("story_insights", story_insights)
             return CollectResult(
-                sink.points, new_cursor, sorted(set(unavailable)), session.usage, session.calls
+                sink.points,
+                new_cursor,
+                sorted(set(unavailable)),
+                session.usage,
+                session.calls,
+                parts.refused(unavailable),
+                parts.fatal,
             )
 
-    async def _daily_totals(
+    async def _totals(
         self,
         session: Session,
         url: str,
-        since: datetime,
-        until: datetime,
+        cursor: dict[str, Any],
+        new_cursor: dict[str, Any],
         headers: dict[str, str],
         sink: PointSink,
-        unavailable: list[str],
     ) -> None:
-        """``total_value`` metrics, one day per request (they carry no per-day series)."""
-        day = since
-        while day < until:
-            end = day + timedelta(days=1)
+        """``total_value`` metrics: every name in one request per day (the API has no daily
+        series for them), only for days not yet stored final (``TOTALS_FINAL_DAYS``), each day
+        a checkpoint; plus ``reach`` as one unique-accounts total over the last 28 days."""
+        now = self.clock()
+        refused = set(cursor.get("refused_totals") or [])
+        names = [m for m in TOTAL_METRICS if m not in refused]
+        since, until = day_span(
+            cursor.get("totals_until"),
+            now,
+            self.settings.horizon_days(self.platform),
+            TOTALS_FINAL_DAYS,
+        )
+        for day, end in chunks(since, until, 1):
+            missing: list[str] = []
             for entry in await self.insights(
                 session,
                 url,
-                TOTAL_METRICS,
+                names,
                 {
                     "period": "day",
                     "metric_type": "total_value",
@@ -192,12 +269,33 @@ class InstagramClient(GraphClient):
                     "until": int(end.timestamp()),
                 },
                 headers,
-                unavailable,
+                missing,
+                group_size=len(names),
             ):
                 sink.add(
                     str(entry.get("name")), insight_value(entry), period="day", collected_at=day
                 )
-            day = end
+            if missing:  # refused once: never asked again for this account
+                refused.update(missing)
+                names = [m for m in names if m not in refused]
+                new_cursor["refused_totals"] = sorted(refused)
+            new_cursor["totals_until"] = int(end.timestamp())  # checkpoint
+            note_backfill(new_cursor, WALKS, "totals", since, new_cursor["totals_until"], now)
+        start = until - timedelta(days=REACH_TOTAL_DAYS)
+        for entry in await self.insights(
+            session,
+            url,
+            ["reach"],
+            {
+                "period": "day",
+                "metric_type": "total_value",
+                "since": int(start.timestamp()),
+                "until": int(until.timestamp()),
+            },
+            headers,
+            [],
+        ):
+            sink.add("reach", insight_value(entry), period="days_28", collected_at=start)
 
     async def _media_points(
         self,
@@ -213,6 +311,8 @@ class InstagramClient(GraphClient):
             "story" if story else ("reel" if item.get("media_product_type") == "REELS" else "post")
         )
         metrics = STORY_METRICS if story else REEL_METRICS if level == "reel" else FEED_METRICS
+        # A metric this surface refused once in this run is not asked again (no split calls).
+        metrics = [m for m in metrics if f"{level}:{m}" not in unavailable]
         kw: dict[str, Any] = {
             "object_type": level,
             "object_id": str(item["id"]),

@@ -4,15 +4,17 @@
   the typed tree (190 → AuthExpired; 10/200-299 → PermissionDenied; 4/17/32/341/613/80001-80014
   → RateLimited with the ``X-Business-Use-Case-Usage`` regain time; 100 + "metric" →
   MetricUnavailable; 100/33 → NotFound; 1/2/is_transient/5xx → Transient).
-- Cursor pagination (``paging.cursors.after`` while ``paging.next`` is present), bounded.
-- Insights asked for in small groups: an invalid metric (#100) fails only its group, which is
-  then split so every other metric still arrives and only the culprit is reported unavailable.
+- Cursor pagination (``paging.cursors.after`` while ``paging.next`` is present), bounded, and
+  stopped on evidence: a page with no item inside the window.
+- Insights asked for in one request per object (groups of up to 25 names): an invalid metric
+  (#100) fails its group, which is then split so every other metric still arrives and only
+  the culprit is reported unavailable; callers skip a name refused earlier in the run.
 - Long-lived token exchange (``fb_exchange_token``) and Page tokens.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +24,9 @@ from socialmetrics.providers import errors
 from socialmetrics.providers.base import BaseClient, Session, grant_from, utcnow
 from socialmetrics.providers.rate_limits import UsageSnapshot, meta_reset_at, meta_usage
 from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
+from socialmetrics.providers.windows import Page, walk_history
 
-INSIGHTS_GROUP = 3  # metrics per insights request
+INSIGHTS_GROUP = 25  # metrics per insights request (a refused name splits its group)
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
 AUTH_CODES = frozenset({102, 190})
 
@@ -90,25 +93,53 @@ class GraphClient(BaseClient):
         url: str,
         params: dict[str, Any],
         headers: dict[str, str],
-        stop: Callable[[dict[str, Any]], bool] | None = None,
+        inside: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[dict[str, Any]]:
-        """Every item of a cursor-paged edge, until ``stop(item)`` or the page bound."""
+        """Every item of a cursor-paged edge (inside the window when ``inside`` is given).
+
+        Feeds are not strictly ordered (pinned or edited items), so one old item proves
+        nothing: paging continues while a page holds any item inside the window and stops
+        on a page with none, at the end, or at the page bound."""
         query = {**params, "limit": self.page_size}
         items: list[dict[str, Any]] = []
         for _ in range(self.settings.provider_max_pages):
             page = await session.request("GET", url, params=query, headers=headers)
-            for item in page.get("data") or []:
-                if not isinstance(item, dict):
-                    continue
-                if stop is not None and stop(item):
-                    return items
-                items.append(item)
+            found = [item for item in page.get("data") or [] if isinstance(item, dict)]
+            kept = [item for item in found if inside is None or inside(item)]
+            items += kept
             paging = page.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
+            if not kept or not paging.get("next") or not after:
                 break
             query["after"] = after
         return items
+
+    async def history(
+        self,
+        session: Session,
+        url: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        state: dict[str, Any],
+        window: tuple[datetime, datetime],
+        time_of: Callable[[dict[str, Any]], datetime | None],
+        handle: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        """:func:`~socialmetrics.providers.windows.walk_history` over a cursor-paged edge."""
+        query = {**params, "limit": self.page_size}
+
+        async def fetch_page(after: object) -> Page:
+            if after:
+                query["after"] = after
+            page = await session.request("GET", url, params=query, headers=headers)
+            items = [item for item in page.get("data") or [] if isinstance(item, dict)]
+            paging = page.get("paging") or {}
+            token = (paging.get("cursors") or {}).get("after")
+            return items, token if paging.get("next") and token else None
+
+        await walk_history(
+            fetch_page, state, window, time_of, handle, self.settings.provider_max_pages
+        )
 
     async def insights(
         self,
@@ -119,10 +150,12 @@ class GraphClient(BaseClient):
         headers: dict[str, str],
         unavailable: list[str],
         label: str = "",
+        group_size: int = INSIGHTS_GROUP,
     ) -> list[dict[str, Any]]:
         """Insight entries for ``metrics``, asked in groups; refused names go to ``unavailable``."""
         entries: list[dict[str, Any]] = []
-        groups = [metrics[i : i + INSIGHTS_GROUP] for i in range(0, len(metrics), INSIGHTS_GROUP)]
+        size = max(group_size, 1)
+        groups = [metrics[i : i + size] for i in range(0, len(metrics), size)]
         while groups:
             group = groups.pop(0)
             try:
@@ -191,18 +224,3 @@ def parse_graph_time(value: object) -> datetime | None:
             return datetime.fromisoformat(value)
         except ValueError:
             return None
-
-
-def day_window(
-    cursor: dict[str, Any], key: str, now: datetime, lookback_days: int, lag_days: int = 2
-) -> tuple[datetime, datetime]:
-    """``[since, until)`` in whole UTC days: from the cursor (minus a lag re-read) to today."""
-    from datetime import UTC, timedelta
-
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    earliest = today - timedelta(days=lookback_days)
-    since = earliest
-    previous = cursor.get(key)
-    if isinstance(previous, int | float) and not isinstance(previous, bool):
-        since = max(earliest, datetime.fromtimestamp(previous, UTC) - timedelta(days=lag_days))
-    return since, today

@@ -15,7 +15,7 @@ Cursor: ``{"newest_create_time": <unix>, "recent_ids": ["…"]}``.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,6 +23,7 @@ import httpx
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.rate_limits import TIKTOK_WINDOW, retry_after
 from socialmetrics.providers.tiktok_business import TikTokBusinessClient, uses_business_api
 from socialmetrics.providers.types import (
@@ -32,6 +33,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
+from socialmetrics.providers.windows import Page, settle_backfill, walk_history
 
 API_VERSION = "v2"
 USER_FIELDS = "open_id,display_name,follower_count,following_count,likes_count,video_count"
@@ -99,56 +101,119 @@ class TikTokClient(BaseClient):
         headers = {"Authorization": f"Bearer {token}"}
         now = self.clock()
         sink = PointSink(self.platform, API_VERSION, now)
+        parts = Parts()
+        cutoff = int((now - timedelta(days=self.settings.restatement_days)).timestamp())
+        videos: list[dict[str, Any]] = []
+        new_cursor = dict(cursor)
         async with self.session(token) as session:
-            body = await session.request(
-                "GET",
-                self._url("/v2/user/info/"),
-                params={"fields": USER_FIELDS},
-                headers=headers,
-            )
-            user = (body.get("data") or {}).get("user")
-            if not isinstance(user, dict):
-                raise errors.MalformedResponse("user info without data.user", platform="TikTok")
-            sink.add_all(user)
-            cutoff = int((now - timedelta(days=self.settings.provider_lookback_days)).timestamp())
-            videos = await self._list(session, headers, cutoff)
-            seen = {v["id"] for v in videos}
-            stale = [str(i) for i in cursor.get("recent_ids", []) if str(i) not in seen]
-            for i in range(0, len(stale), QUERY_BATCH):
-                videos += await self._query(session, headers, stale[i : i + QUERY_BATCH])
-            for video in videos:
-                sink.add_all(video, object_type="video", object_id=video["id"], period="lifetime")
-            times = [v["create_time"] for v in videos if isinstance(v.get("create_time"), int)]
+
+            async def account_fields() -> None:
+                body = await session.request(
+                    "GET",
+                    self._url("/v2/user/info/"),
+                    params={"fields": USER_FIELDS},
+                    headers=headers,
+                )
+                user = (body.get("data") or {}).get("user")
+                if not isinstance(user, dict):
+                    raise errors.MalformedResponse("user info without data.user", platform="TikTok")
+                sink.add_all(user)
+
+            async def posts() -> None:
+                listed = await self._list(session, headers, cutoff)
+                videos.extend(listed)
+                self._points(sink, listed)
+                times = [v["create_time"] for v in listed if isinstance(v.get("create_time"), int)]
+                newest = max([*times, int(cursor.get("newest_create_time") or 0)])
+                if newest:
+                    new_cursor["newest_create_time"] = newest
+
+            async def post_refresh() -> None:
+                seen = {v["id"] for v in videos}
+                stale = [str(i) for i in cursor.get("recent_ids", []) if str(i) not in seen]
+                for i in range(0, len(stale), QUERY_BATCH):
+                    found = await self._query(session, headers, stale[i : i + QUERY_BATCH])
+                    videos.extend(found)
+                    self._points(sink, found)
+
+            async def history() -> None:
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                horizon = now - timedelta(days=self.settings.horizon_days(self.platform))
+
+                async def handle(video: dict[str, Any]) -> None:
+                    self._points(sink, [video])
+
+                try:
+                    await walk_history(
+                        lambda after: self._page(session, headers, after),
+                        state,
+                        (horizon, datetime.fromtimestamp(cutoff, UTC)),
+                        lambda v: _created(v),
+                        handle,
+                        self.settings.provider_max_pages,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, ("posts",))
+
+            await parts.run("account_fields", account_fields, gate=True, account_object=True)
+            await parts.run("posts", posts)
+            await parts.run("known_posts", post_refresh)
+            if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
+                await parts.run("post_history", history)
             recent = [v["id"] for v in videos if (v.get("create_time") or 0) >= cutoff]
-            new_cursor: dict[str, Any] = {"recent_ids": recent[:100]}
-            newest = max([*times, int(cursor.get("newest_create_time") or 0)])
-            if newest:
-                new_cursor["newest_create_time"] = newest
-            return CollectResult(sink.points, new_cursor, [], session.usage, session.calls)
+            if parts.ok("posts"):
+                new_cursor["recent_ids"] = recent[:100]
+            return CollectResult(
+                sink.points,
+                new_cursor,
+                [],
+                session.usage,
+                session.calls,
+                parts.refused([]),
+                parts.fatal,
+            )
+
+    @staticmethod
+    def _points(sink: PointSink, videos: list[dict[str, Any]]) -> None:
+        for video in videos:
+            sink.add_all(video, object_type="video", object_id=video["id"], period="lifetime")
+
+    async def _page(self, session: Session, headers: dict[str, str], cursor: object) -> Page:
+        """One page of ``/v2/video/list/`` from ``cursor`` (None = the newest)."""
+        body: dict[str, Any] = {"max_count": self.page_size}
+        if cursor is not None:
+            body["cursor"] = cursor
+        page = await session.request(
+            "POST",
+            self._url("/v2/video/list/"),
+            params={"fields": VIDEO_FIELDS},
+            json_body=body,
+            headers=headers,
+        )
+        data = page.get("data") or {}
+        videos = [
+            {**video, "id": str(video["id"])}
+            for video in data.get("videos") or []
+            if isinstance(video, dict) and "id" in video
+        ]
+        more = data.get("has_more") and data.get("cursor") is not None
+        return videos, data.get("cursor") if more else None
 
     async def _list(
         self, session: Session, headers: dict[str, str], cutoff: int
     ) -> list[dict[str, Any]]:
+        """Videos created since ``cutoff``; pinned videos break the order, so paging stops on
+        a page with none inside the window (or at the end, or the page bound)."""
         videos: list[dict[str, Any]] = []
-        body: dict[str, Any] = {"max_count": self.page_size}
+        cursor: object = None
         for _ in range(self.settings.provider_max_pages):
-            page = await session.request(
-                "POST",
-                self._url("/v2/video/list/"),
-                params={"fields": VIDEO_FIELDS},
-                json_body=body,
-                headers=headers,
-            )
-            data = page.get("data") or {}
-            for video in data.get("videos") or []:
-                if not isinstance(video, dict) or "id" not in video:
-                    continue
-                if (video.get("create_time") or 0) < cutoff:
-                    return videos
-                videos.append({**video, "id": str(video["id"])})
-            if not data.get("has_more") or data.get("cursor") is None:
+            page, cursor = await self._page(session, headers, cursor)
+            inside = [v for v in page if (v.get("create_time") or 0) >= cutoff]
+            videos += inside
+            if not inside or cursor is None:
                 break
-            body["cursor"] = data["cursor"]
         return videos
 
     async def _query(
@@ -189,3 +254,10 @@ class TikTokClient(BaseClient):
                 },
             )
         return await self._rotated(grant_from(body, utcnow(), scope_sep=","), on_rotate)
+
+
+def _created(video: dict[str, Any]) -> datetime | None:
+    created = video.get("create_time")
+    if isinstance(created, int) and not isinstance(created, bool):
+        return datetime.fromtimestamp(created, UTC)
+    return None

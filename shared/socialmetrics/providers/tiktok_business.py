@@ -35,7 +35,7 @@ import httpx
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
-from socialmetrics.providers.meta import day_window
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.rate_limits import TIKTOK_WINDOW, retry_after
 from socialmetrics.providers.types import (
     AccountRef,
@@ -43,6 +43,13 @@ from socialmetrics.providers.types import (
     Credentials,
     RotateCallback,
     TokenGrant,
+)
+from socialmetrics.providers.windows import (
+    Page,
+    day_span,
+    note_backfill,
+    settle_backfill,
+    walk_history,
 )
 
 # Scopes only the API for Business grants (Login Kit / Display API tokens never carry them):
@@ -62,6 +69,7 @@ VIDEO_METRICS = (
 )
 VIDEO_FIELDS = ("item_id", "create_time", *VIDEO_METRICS)
 FILTER_BATCH = 20
+WALKS = ("insights", "posts")  # the backfill is complete when both reached the horizon
 RATE_LIMITED = 40100
 PERMISSION_CODES = frozenset({40001})
 DEFAULT_VERSION = "v1.3"
@@ -146,44 +154,88 @@ class TikTokBusinessClient(BaseClient):
         now = self.clock()
         sink = PointSink(self.platform, self.api_version, now)
         unavailable: list[str] = []
-        since, until = day_window(
-            cursor, "business_until", now, self.settings.provider_lookback_days
+        parts = Parts()
+        since, until = day_span(
+            cursor.get("business_until"),
+            now,
+            self.settings.horizon_days(self.platform),
+            self.settings.restatement_days,
         )
+        cutoff = int((now - timedelta(days=self.settings.restatement_days)).timestamp())
+        videos: list[dict[str, Any]] = []
+        new_cursor = dict(cursor)
         async with self.session(token) as session:
-            params: dict[str, Any] = {
-                "business_id": business_id,
-                "fields": json.dumps(list(ACCOUNT_FIELDS)),
-            }
-            if since < until:  # end_date is inclusive: the last whole day
-                params["start_date"] = since.date().isoformat()
-                params["end_date"] = (until - timedelta(days=1)).date().isoformat()
-            body = await session.request(
-                "GET", self._url("business/get/"), params=params, headers=headers
-            )
-            data = body.get("data")
-            if not isinstance(data, dict):
-                raise errors.MalformedResponse(
-                    "business/get without data", platform=self.platform.value
+
+            async def account_fields() -> None:
+                params: dict[str, Any] = {
+                    "business_id": business_id,
+                    "fields": json.dumps(list(ACCOUNT_FIELDS)),
+                }
+                if since < until:  # end_date is inclusive: the last whole day
+                    params["start_date"] = since.date().isoformat()
+                    params["end_date"] = (until - timedelta(days=1)).date().isoformat()
+                body = await session.request(
+                    "GET", self._url("business/get/"), params=params, headers=headers
                 )
-            sink.add("followers_count", data.get("followers_count"))
-            for entry in data.get("metrics") or []:
-                day = _day(entry.get("date")) if isinstance(entry, dict) else None
-                if day is not None:
-                    sink.add_all(
-                        {k: entry.get(k) for k in DAILY_METRICS}, period="day", collected_at=day
+                data = body.get("data")
+                if not isinstance(data, dict):
+                    raise errors.MalformedResponse(
+                        "business/get without data", platform=self.platform.value
                     )
-            cutoff = int((now - timedelta(days=self.settings.provider_lookback_days)).timestamp())
-            try:
-                videos = await self._list(session, headers, business_id, cutoff)
+                sink.add("followers_count", data.get("followers_count"))
+                for entry in data.get("metrics") or []:
+                    day = _day(entry.get("date")) if isinstance(entry, dict) else None
+                    if day is not None:
+                        sink.add_all(
+                            {k: entry.get(k) for k in DAILY_METRICS}, period="day", collected_at=day
+                        )
+                new_cursor["business_until"] = int(until.timestamp())
+                note_backfill(
+                    new_cursor, WALKS, "insights", since, new_cursor["business_until"], now
+                )
+
+            async def posts() -> None:
+                try:
+                    videos.extend(await self._list(session, headers, business_id, cutoff))
+                except errors.PermissionDenied:
+                    unavailable.append("video:business/video/list")
+                    return
                 seen = {v["item_id"] for v in videos}
                 stale = [str(i) for i in cursor.get("recent_ids", []) if str(i) not in seen]
                 for i in range(0, len(stale), FILTER_BATCH):
-                    videos += await self._filtered(
-                        session, headers, business_id, stale[i : i + FILTER_BATCH]
+                    videos.extend(
+                        await self._filtered(
+                            session, headers, business_id, stale[i : i + FILTER_BATCH]
+                        )
                     )
-            except errors.PermissionDenied:
-                unavailable.append("video:business/video/list")
-                videos = []
+
+            async def history() -> None:
+                backfill = dict(new_cursor.get("backfill") or {})
+                state = dict(backfill.get("posts") or {})
+                horizon = now - timedelta(days=self.settings.horizon_days(self.platform))
+
+                async def handle(video: dict[str, Any]) -> None:
+                    videos.append(video)
+
+                try:
+                    await walk_history(
+                        lambda after: self._page(session, headers, business_id, after),
+                        state,
+                        (horizon, datetime.fromtimestamp(cutoff, UTC)),
+                        lambda v: _created(v),
+                        handle,
+                        self.settings.provider_max_pages,
+                    )
+                finally:
+                    new_cursor["backfill"] = {**backfill, "posts": state}
+                    settle_backfill(new_cursor, WALKS)
+
+            await parts.run("account_fields", account_fields, gate=True, account_object=True)
+            await parts.run("posts", posts)
+            if parts.ok("posts") and not (new_cursor.get("backfill") or {}).get("posts", {}).get(
+                "complete"
+            ):
+                await parts.run("post_history", history)
             for video in videos:
                 sink.add_all(
                     {k: video.get(k) for k in VIDEO_METRICS},
@@ -192,15 +244,22 @@ class TikTokBusinessClient(BaseClient):
                     period="lifetime",
                 )
             times = [t for v in videos if (t := _epoch(v.get("create_time"))) is not None]
-            recent = [v["item_id"] for v in videos if (_epoch(v.get("create_time")) or 0) >= cutoff]
-            new_cursor: dict[str, Any] = {
-                "business_until": int(until.timestamp()),
-                "recent_ids": recent[:100],
-            }
+            if parts.ok("posts"):
+                new_cursor["recent_ids"] = [
+                    v["item_id"] for v in videos if (_epoch(v.get("create_time")) or 0) >= cutoff
+                ][:100]
             newest = max([*times, int(cursor.get("newest_create_time") or 0)])
             if newest:
                 new_cursor["newest_create_time"] = newest
-            return CollectResult(sink.points, new_cursor, unavailable, session.usage, session.calls)
+            return CollectResult(
+                sink.points,
+                new_cursor,
+                unavailable,
+                session.usage,
+                session.calls,
+                parts.refused(unavailable),
+                parts.fatal,
+            )
 
     @staticmethod
     def _videos(page: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -214,28 +273,37 @@ class TikTokBusinessClient(BaseClient):
         ]
         return videos, data
 
-    async def _list(
-        self, session: Session, headers: dict[str, str], business_id: str, cutoff: int
-    ) -> list[dict[str, Any]]:
-        """Newest first, page by page, until ``has_more`` is false, the cutoff or the bound."""
-        videos: list[dict[str, Any]] = []
+    async def _page(
+        self, session: Session, headers: dict[str, str], business_id: str, cursor: object
+    ) -> Page:
+        """One page of ``business/video/list/`` from ``cursor`` (None = the newest)."""
         params: dict[str, Any] = {
             "business_id": business_id,
             "fields": json.dumps(list(VIDEO_FIELDS)),
             "max_count": self.page_size,
         }
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = await session.request(
+            "GET", self._url("business/video/list/"), params=params, headers=headers
+        )
+        batch, data = self._videos(page)
+        more = data.get("has_more") and data.get("cursor") is not None
+        return batch, data.get("cursor") if more else None
+
+    async def _list(
+        self, session: Session, headers: dict[str, str], business_id: str, cutoff: int
+    ) -> list[dict[str, Any]]:
+        """Newest first, page by page, until a page holds no video inside the window (pinned
+        videos break the order), the end, or the bound."""
+        videos: list[dict[str, Any]] = []
+        cursor: object = None
         for _ in range(self.settings.provider_max_pages):
-            page = await session.request(
-                "GET", self._url("business/video/list/"), params=params, headers=headers
-            )
-            batch, data = self._videos(page)
-            for video in batch:
-                if (_epoch(video.get("create_time")) or 0) < cutoff:
-                    return videos
-                videos.append(video)
-            if not data.get("has_more") or data.get("cursor") is None:
+            batch, cursor = await self._page(session, headers, business_id, cursor)
+            inside = [v for v in batch if (_epoch(v.get("create_time")) or 0) >= cutoff]
+            videos += inside
+            if not inside or cursor is None:
                 break
-            params["cursor"] = data["cursor"]
         return videos
 
     async def _filtered(
@@ -286,3 +354,8 @@ class TikTokBusinessClient(BaseClient):
         if not grant.scopes:  # keep routing to this API when the response omits the scopes
             grant = replace(grant, scopes=credentials.scopes)
         return await self._rotated(grant, on_rotate)
+
+
+def _created(video: dict[str, Any]) -> datetime | None:
+    epoch = _epoch(video.get("create_time"))
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None

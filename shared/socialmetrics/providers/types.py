@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import SecretStr
 
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.providers.rate_limits import UsageSnapshot
+
+if TYPE_CHECKING:
+    from socialmetrics.providers.errors import ProviderError
+
+PartStatus = Literal["succeeded", "failed", "skipped", "deferred"]
 
 InstagramLogin = Literal["facebook", "instagram"]
 
@@ -68,6 +73,29 @@ class TokenGrant:
 RotateCallback = Callable[[TokenGrant], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class PartOutcome:
+    """How one part of a collection went (an endpoint or a metric family).
+
+    ``name``: e.g. ``account_fields``, ``account_insights``, ``posts``, ``post_insights``,
+    ``templates``; a metric the platform refused is its own ``<part>.<metric>`` entry with
+    status ``skipped``. ``retry_at``: when a ``deferred`` part may be asked again.
+    """
+
+    name: str
+    status: PartStatus
+    detail: str | None = None
+    retry_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "detail": self.detail,
+            "retry_at": self.retry_at.isoformat() if self.retry_at else None,
+        }
+
+
 @dataclass(slots=True)
 class CollectResult:
     """What one collection produced.
@@ -77,6 +105,9 @@ class CollectResult:
     ``unavailable``: raw metric names the platform refused (invalid metric, permission gap).
     ``usage``: the tightest rate-limit snapshot seen during the collection.
     ``calls``: how many HTTP requests the collection made.
+    ``parts``: the outcome of every part, in the order they ran.
+    ``fatal``: a token failure (or the account object gone) that stopped the collection
+    after some parts had already produced points: those points are still in ``points``.
     """
 
     points: list[MetricPoint] = field(default_factory=list)
@@ -84,6 +115,8 @@ class CollectResult:
     unavailable: list[str] = field(default_factory=list)
     usage: UsageSnapshot | None = None
     calls: int = 0
+    parts: list[PartOutcome] = field(default_factory=list)
+    fatal: ProviderError | None = None
 
 
 class PlatformClient(Protocol):
@@ -91,6 +124,7 @@ class PlatformClient(Protocol):
 
     platform: Platform
     supports_refresh: bool
+    call_budget: int | None
 
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]

@@ -14,25 +14,30 @@
   ``phone_number``, id = phone number id) ``messaging_limit`` and ``quality_score`` snapshots,
   enums encoded by :data:`MESSAGING_LIMITS` / :data:`QUALITY_SCORES` (anything else: no point).
 
-Each source is its own request: a refused one (invalid field, missing permission) lands in
-``unavailable`` and the others still arrive. On ``phone_numbers`` a refused field named in the
-error is dropped and the edge re-read without it; a refusal naming none makes each metric
-field be read on its own; only refused fields are reported (``phone_number:<field>``).
+Each source is its own part (``account_insights`` — the gate, on the WABA object —,
+``pricing``, ``conversations``, ``templates``, ``template_analytics``, ``phone_numbers``): a
+failed one (404, invalid field, missing permission) is recorded and the others still arrive;
+the optional template edges never fail the account.
+On ``phone_numbers`` a refused field named in the error is dropped and the edge re-read
+without it; a refusal naming none makes each metric field be read on its own; only refused
+fields are reported (``phone_number:<field>``).
 
 Read, failed and received counts per message come from status webhooks, not from here.
 System-user tokens do not refresh: :attr:`supports_refresh` is ``False``.
-Cursor: ``{"analytics_until": <unix day>}``.
+Cursor: ``{"analytics_until": <unix day>}`` — backfilled to ``WHATSAPP_HORIZON_DAYS`` (one
+year), then the restatement window.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.base import PointSink, Session
-from socialmetrics.providers.meta import GraphClient, day_window
+from socialmetrics.providers.meta import GraphClient
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -40,8 +45,10 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
+from socialmetrics.providers.windows import day_span, note_backfill
 
 TEMPLATE_BATCH = 10
+TEMPLATE_LOOKBACK = timedelta(days=90)  # template analytics look back 90 days
 TEMPLATE_METRICS = '["SENT","DELIVERED","READ","CLICKED"]'
 CONVERSATION_FIELD = "conversation_analytics"
 CONVERSATION_SPEC = (
@@ -90,53 +97,85 @@ class WhatsAppClient(GraphClient):
         now = self.clock()
         sink = PointSink(self.platform, self.api_version, now)
         unavailable: list[str] = []
-        since, until = day_window(
-            cursor, "analytics_until", now, self.settings.provider_lookback_days
+        parts = Parts()
+        since, until = day_span(
+            cursor.get("analytics_until"),
+            now,
+            self.settings.horizon_days(self.platform),
+            self.settings.restatement_days,
         )
         start, end = int(since.timestamp()), int(until.timestamp())
+        ids: list[str] = []
         async with self.session(token) as session:
-            body = await session.request(
-                "GET",
-                self.graph_url(waba),
-                params={"fields": f"analytics.start({start}).end({end}).granularity(DAY)"},
-                headers=headers,
-            )
-            analytics = body.get("analytics") or {}
-            for point in analytics.get("data_points") or []:
-                at = _day(point.get("start"))
-                if at is not None:
-                    sink.add_all(
-                        {k: point.get(k) for k in ("sent", "delivered")},
-                        period="day",
-                        collected_at=at,
-                    )
-            await self._pricing(session, waba, start, end, headers, sink, unavailable)
-            await self._conversations(session, waba, start, end, headers, sink, unavailable)
-            templates = await self.paged(
-                session,
-                self.graph_url(f"{waba}/message_templates"),
-                {"fields": "id,name,status"},
-                headers,
-            )
-            ids = [str(t["id"]) for t in templates if "id" in t]
-            for i in range(0, len(ids), TEMPLATE_BATCH):
-                await self._templates(
-                    session,
-                    waba,
-                    ids[i : i + TEMPLATE_BATCH],
-                    start,
-                    end,
-                    headers,
-                    sink,
-                    unavailable,
+
+            async def analytics() -> None:
+                body = await session.request(
+                    "GET",
+                    self.graph_url(waba),
+                    params={"fields": f"analytics.start({start}).end({end}).granularity(DAY)"},
+                    headers=headers,
                 )
-            await self._phone_numbers(session, waba, headers, sink, unavailable)
+                for point in (body.get("analytics") or {}).get("data_points") or []:
+                    at = _day(point.get("start"))
+                    if at is not None:
+                        sink.add_all(
+                            {k: point.get(k) for k in ("sent", "delivered")},
+                            period="day",
+                            collected_at=at,
+                        )
+
+            async def pricing() -> None:
+                await self._pricing(session, waba, start, end, headers, sink, unavailable)
+
+            async def conversations() -> None:
+                await self._conversations(session, waba, start, end, headers, sink, unavailable)
+
+            async def templates() -> None:
+                listed = await self.paged(
+                    session,
+                    self.graph_url(f"{waba}/message_templates"),
+                    {"fields": "id,name,status"},
+                    headers,
+                )
+                ids.extend(str(t["id"]) for t in listed if "id" in t)
+
+            async def template_analytics() -> None:
+                first = max(start, int((until - TEMPLATE_LOOKBACK).timestamp()))
+                for i in range(0, len(ids), TEMPLATE_BATCH):
+                    await self._templates(
+                        session,
+                        waba,
+                        ids[i : i + TEMPLATE_BATCH],
+                        first,
+                        end,
+                        headers,
+                        sink,
+                        unavailable,
+                    )
+
+            async def phone_numbers() -> None:
+                await self._phone_numbers(session, waba, headers, sink, unavailable)
+
+            await parts.run("account_insights", analytics, gate=True, account_object=True)
+            await parts.run("pricing", pricing)
+            await parts.run("conversations", conversations)
+            if await parts.run("templates", templates):
+                await parts.run("template_analytics", template_analytics)
+            else:
+                parts.record("template_analytics", "skipped", "the template list was not read")
+            await parts.run("phone_numbers", phone_numbers)
+            cursor_out = dict(cursor)
+            if parts.ok("account_insights"):  # the day window moves with the analytics read
+                cursor_out["analytics_until"] = end
+                note_backfill(cursor_out, ("insights",), "insights", since, end, now)
             return CollectResult(
                 sink.points,
-                {"analytics_until": end},
+                cursor_out,
                 sorted(set(unavailable)),
                 session.usage,
                 session.calls,
+                parts.refused(unavailable),
+                parts.fatal,
             )
 
     async def _pricing(

@@ -1,13 +1,19 @@
 """X API v2: account counters, the account's posts (paged, incremental by ``since_id``),
 re-polling of recent posts, and OAuth 2.0 refresh with rotating single-use refresh tokens.
 
-Cursor: ``{"since_id": "<newest post id seen>", "recent_ids": ["<post id>", …]}`` — posts
-created within ``provider_lookback_days`` (≤100) are re-polled through ``GET /2/tweets``.
+Parts: ``account_fields`` (the gate), ``posts`` (newer than ``since_id``, then the backfill
+walk down to ``X_HORIZON_DAYS`` with ``until_id`` checkpoints), ``known_posts`` (known posts
+re-read through ``GET /2/tweets`` on the decaying schedule of
+:func:`~socialmetrics.providers.windows.refresh_due`).
+
+Cursor: ``{"since_id": "<newest id>", "backfill": {"until_id", "oldest_at", "complete"},
+"posts": {"<id>": [<created unix>, <refreshed unix>], …}}``.
 """
 
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +22,7 @@ import httpx
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
 from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.rate_limits import UsageSnapshot, retry_after, x_usage
 from socialmetrics.providers.types import (
     AccountRef,
@@ -24,12 +31,57 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
+from socialmetrics.providers.windows import TRACKED_POSTS, refresh_due
 
 API_VERSION = "2"
 USER_FIELDS = "public_metrics,created_at"
 TWEET_FIELDS = "created_at,public_metrics,non_public_metrics,organic_metrics"
 MEDIA_FIELDS = "public_metrics"
 LOOKUP_BATCH = 100  # GET /2/tweets takes at most 100 ids
+
+
+@dataclass
+class _State:
+    """The X cursor while a collection runs (mutated page by page: every page checkpoints)."""
+
+    since_id: str | None
+    backfill: dict[str, Any]
+    posts: dict[str, list[float]]
+    refreshed_now: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, cursor: dict[str, Any]) -> _State:
+        posts = {
+            str(k): [float(v[0]), float(v[1])]
+            for k, v in (cursor.get("posts") or {}).items()
+            if isinstance(v, list) and len(v) == 2
+        }
+        since = cursor.get("since_id")
+        return cls(str(since) if since else None, dict(cursor.get("backfill") or {}), posts)
+
+    def track(self, post: dict[str, Any], now: datetime) -> None:
+        created = _parse_time(post.get("created_at"))
+        stamp = now.timestamp()
+        self.posts[post["id"]] = [created.timestamp() if created else stamp, stamp]
+        self.refreshed_now.add(post["id"])
+
+    def due(self, now: datetime, restatement_days: int) -> list[str]:
+        return [
+            post_id
+            for post_id, (created, refreshed) in self.posts.items()
+            if post_id not in self.refreshed_now
+            and refresh_due(created, refreshed, now, restatement_days)
+        ]
+
+    def dump(self) -> dict[str, Any]:
+        newest = sorted(self.posts.items(), key=lambda kv: int(kv[0]), reverse=True)
+        cursor: dict[str, Any] = {
+            "backfill": self.backfill,
+            "posts": dict(newest[:TRACKED_POSTS]),
+        }
+        if self.since_id:
+            cursor["since_id"] = self.since_id
+        return cursor
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -101,72 +153,125 @@ class XClient(BaseClient):
         now = self.clock()
         sink = PointSink(self.platform, API_VERSION, now)
         user_id = account.platform_user_id
+        parts = Parts(account_wide_limits=False)  # X limits each endpoint on its own
+        state = _State.load(cursor)
         async with self.session(token) as session:
-            user = await session.request(
-                "GET",
-                self._url(f"/2/users/{user_id}"),
-                params={"user.fields": USER_FIELDS},
-                headers=headers,
-            )
-            data = user.get("data")
-            if not isinstance(data, dict):
-                if user.get("errors"):  # HTTP 200 with errors[]: resource-not-found
-                    raise errors.NotFound(f"user {user_id} not found", platform="X")
-                raise errors.MalformedResponse("user lookup without data", platform="X")
-            sink.add_all(data.get("public_metrics") or {})
 
-            since_id = cursor.get("since_id")
-            posts = await self._timeline(session, user_id, headers, since_id, now)
-            seen = {p["id"] for p in posts}
-            stale = [i for i in cursor.get("recent_ids", []) if str(i) not in seen]
-            posts += await self._lookup(session, [str(i) for i in stale], headers)
-            for post in posts:
-                self._post_points(sink, post)
-            newest = max(
-                [int(p["id"]) for p in posts] + ([int(since_id)] if since_id else []), default=None
-            )
-            cutoff = now - timedelta(days=self.settings.provider_lookback_days)
-            recent = sorted(
-                (p for p in posts if (_parse_time(p.get("created_at")) or now) >= cutoff),
-                key=lambda p: int(p["id"]),
-                reverse=True,
-            )
-            new_cursor: dict[str, Any] = {"recent_ids": [p["id"] for p in recent[:LOOKUP_BATCH]]}
-            if newest is not None:
-                new_cursor["since_id"] = str(newest)
-            return CollectResult(sink.points, new_cursor, [], session.usage, session.calls)
+            async def account_fields() -> None:
+                user = await session.request(
+                    "GET",
+                    self._url(f"/2/users/{user_id}"),
+                    params={"user.fields": USER_FIELDS},
+                    headers=headers,
+                )
+                data = user.get("data")
+                if not isinstance(data, dict):
+                    if user.get("errors"):  # HTTP 200 with errors[]: resource-not-found
+                        raise errors.NotFound(f"user {user_id} not found", platform="X")
+                    raise errors.MalformedResponse("user lookup without data", platform="X")
+                sink.add_all(data.get("public_metrics") or {})
 
-    async def _timeline(
+            async def posts() -> None:
+                horizon = now - timedelta(days=self.settings.horizon_days(self.platform))
+                if state.since_id:
+                    await self._newer(session, user_id, headers, state, sink, now)
+                if not state.backfill.get("complete"):
+                    await self._older(session, user_id, headers, state, sink, now, horizon)
+
+            async def post_refresh() -> None:
+                due = state.due(now, self.settings.restatement_days)
+                for post in await self._lookup(session, due, headers):
+                    self._post_points(sink, post)
+                    state.track(post, now)
+                for post_id in due:  # deleted posts come back in errors[]: forget them
+                    if post_id not in state.refreshed_now:
+                        state.posts.pop(post_id, None)
+
+            await parts.run("account_fields", account_fields, gate=True, account_object=True)
+            await parts.run("posts", posts)
+            await parts.run("known_posts", post_refresh)
+            return CollectResult(
+                sink.points,
+                state.dump(),
+                [],
+                session.usage,
+                session.calls,
+                parts.refused([]),
+                parts.fatal,
+            )
+
+    async def _newer(
         self,
         session: Session,
         user_id: str,
         headers: dict[str, str],
-        since_id: object,
+        state: _State,
+        sink: PointSink,
         now: datetime,
-    ) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {
+    ) -> None:
+        """Posts newer than ``since_id``; the mark moves only once every page is read."""
+        params = {**self._timeline_params(), "since_id": state.since_id}
+        newest = int(state.since_id or 0)
+        for _ in range(self.settings.provider_max_pages):
+            page = await session.request(
+                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params, headers=headers
+            )
+            for post in self._with_media(page):
+                self._post_points(sink, post)
+                state.track(post, now)
+                newest = max(newest, int(post["id"]))
+            next_token = (page.get("meta") or {}).get("next_token")
+            if not next_token:
+                break
+            params["pagination_token"] = next_token
+        state.since_id = str(newest) if newest else state.since_id
+
+    async def _older(
+        self,
+        session: Session,
+        user_id: str,
+        headers: dict[str, str],
+        state: _State,
+        sink: PointSink,
+        now: datetime,
+        horizon: datetime,
+    ) -> None:
+        """The backfill: pages older than the oldest post reached, down to the horizon. Each
+        page is a checkpoint (``until_id``), so an interrupted walk resumes, never restarts."""
+        backfill = state.backfill
+        for _ in range(self.settings.provider_max_pages):
+            params = {
+                **self._timeline_params(),
+                "start_time": horizon.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+            if backfill.get("until_id"):
+                params["until_id"] = backfill["until_id"]
+            page = await session.request(
+                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params, headers=headers
+            )
+            found = self._with_media(page)
+            for post in found:
+                self._post_points(sink, post)
+                state.track(post, now)
+            if found:
+                oldest = min(found, key=lambda p: int(p["id"]))
+                backfill["until_id"] = oldest["id"]
+                backfill["oldest_at"] = oldest.get("created_at")
+                if not state.since_id:
+                    state.since_id = str(max(int(p["id"]) for p in found))
+            if not found or not (page.get("meta") or {}).get("next_token"):
+                backfill["complete"] = True
+                backfill.setdefault("oldest_at", horizon.isoformat())
+                return
+
+    def _timeline_params(self) -> dict[str, Any]:
+        return {
             "max_results": self.page_size,
             "tweet.fields": TWEET_FIELDS,
             "expansions": "attachments.media_keys",
             "media.fields": MEDIA_FIELDS,
             "exclude": "replies,retweets",
         }
-        if since_id:
-            params["since_id"] = str(since_id)
-        else:
-            start = now - timedelta(days=self.settings.provider_lookback_days)
-            params["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-        posts: list[dict[str, Any]] = []
-        for _ in range(self.settings.provider_max_pages):
-            page = await session.request(
-                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params, headers=headers
-            )
-            posts += self._with_media(page)
-            next_token = (page.get("meta") or {}).get("next_token")
-            if not next_token:
-                break
-            params["pagination_token"] = next_token
-        return posts
 
     async def _lookup(
         self, session: Session, ids: list[str], headers: dict[str, str]

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from socialmetrics.accounts import lifecycle
 from socialmetrics.compliance.consent import has_active_consent
 from socialmetrics.config import get_settings
 from socialmetrics.db.metrics import upsert_points
@@ -174,7 +175,7 @@ def apply_effects(session: Session, event: Event, account: AccountRef, recount: 
         detail = "TikTok authorization removed" + (
             f" (reason {reason})" if reason is not None else ""
         )
-        if queries.mark_reauth_required(session, account.id, detail):
+        if lifecycle.mark_reauth_required(session, account.id, detail):
             logger.info("account needs reauthorisation", extra={"account_id": account.id})
     elif event.event_type in COUNTERS:
         recount.counter(account, day, COUNTERS[event.event_type])

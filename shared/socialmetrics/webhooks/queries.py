@@ -308,14 +308,3 @@ def whatsapp_day_counts(session: Session, account_id: int, day: datetime) -> dic
         "messages_read": int(row.read),
         "messages_failed": int(row.failed),
     }
-
-
-def mark_reauth_required(session: Session, account_id: int, reason: str) -> bool:
-    result = session.execute(
-        text(
-            "UPDATE accounts SET status = 'reauth_required', status_reason = :r, "
-            "updated_at = now() WHERE id = :id AND status = 'active'"
-        ),
-        {"r": reason[:255], "id": account_id},
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]

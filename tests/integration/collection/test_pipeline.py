@@ -123,7 +123,7 @@ def test_tick_to_rows_for_all_five_platforms_served_by_the_api(
         assert _account(account.account_id).last_collected_at is not None
     with unit_of_work() as session:
         runs = session.execute(text("SELECT outcome FROM collection_runs")).scalars().all()
-    assert sorted(runs) == ["collected"] * 5
+    assert sorted(runs) == ["succeeded"] * 5
 
 
 def test_rerun_tick_and_redelivered_messages_add_no_rows(sandbox: httpx.Client) -> None:
@@ -191,7 +191,22 @@ def test_a_dead_token_marks_reauth_and_stops_retries(sandbox: httpx.Client) -> N
     assert _tick(now=datetime.now(UTC) + timedelta(days=2))["enqueued"] == 0
 
 
-def test_a_platform_failing_forever_ends_in_the_dlq_with_no_partial_rows(
+def test_a_platform_failing_forever_ends_in_the_dlq(sandbox: httpx.Client) -> None:
+    account = onboard(sandbox, "TikTok")
+    sandbox.post(
+        "/_sandbox/faults",
+        json={"platform": "TikTok", "account": account.remote["id"], "kind": "server_error"},
+    )
+    assert _tick()["enqueued"] == 1
+    result = pollers.drain("collect-tiktok", max_batches=12, retry_after_seconds=0)
+    assert result.succeeded == 0
+    assert result.received == 5  # maxReceiveCount, then SQS moved it to the DLQ
+    dead = _dlq_bodies("collect-tiktok")
+    assert [json.loads(d["body"])["account_id"] for d in dead] == [account.account_id]
+    assert _rows(account.account_id) == 0
+
+
+def test_a_later_part_failing_keeps_what_was_fetched_and_acknowledges(
     sandbox: httpx.Client,
 ) -> None:
     account = onboard(sandbox, "TikTok")
@@ -205,12 +220,14 @@ def test_a_platform_failing_forever_ends_in_the_dlq_with_no_partial_rows(
         },
     )
     assert _tick()["enqueued"] == 1
-    result = pollers.drain("collect-tiktok", max_batches=12, retry_after_seconds=0)
-    assert result.succeeded == 0
-    assert result.received == 5  # maxReceiveCount, then SQS moved it to the DLQ
-    dead = _dlq_bodies("collect-tiktok")
-    assert [json.loads(d["body"])["account_id"] for d in dead] == [account.account_id]
-    assert _rows(account.account_id) == 0  # user info succeeded, but nothing partial was kept
+    result = pollers.drain("collect-tiktok", max_batches=5, retry_after_seconds=0)
+    assert (result.received, result.succeeded) == (1, 1)
+    assert _rows(account.account_id) > 0  # the profile counters fetched before the failure
+    with unit_of_work() as session:
+        run = session.execute(text("SELECT outcome, parts FROM collection_runs")).one()
+    assert run.outcome == "partial"
+    assert {p["name"]: p["status"] for p in run.parts}["posts"] == "failed"
+    assert _account(account.account_id).status == "active"
 
 
 def test_withdrawn_consent_after_enqueue_is_not_collected(sandbox: httpx.Client) -> None:
@@ -287,6 +304,7 @@ def test_an_expiring_token_is_refreshed_and_rotated_before_use(sandbox: httpx.Cl
             text("SELECT token_expires_at FROM accounts WHERE id = :a"), {"a": account.account_id}
         ).scalar_one()
     assert "token.refresh_stored" in actions
+    assert actions.count("token.decrypt") == 1  # decrypted once, the refresh reused the pair
     assert expires > registered_expiry  # read from the refresh response
     remote = next(
         a
@@ -350,5 +368,5 @@ def test_an_account_near_its_quota_waits_for_the_reset_without_calling(
             text("SELECT outcome, detail FROM collection_runs WHERE account_id = :a"),
             {"a": account.account_id},
         ).one()
-    assert run.outcome == "rate_limited"
+    assert run.outcome == "deferred"
     assert run.detail["retry_at"].startswith(str(reset.date()))

@@ -76,7 +76,7 @@ def test_an_invalid_metric_is_a_recorded_gap_and_the_rest_is_stored(
     assert _tick()["enqueued"] == 1
     assert pollers.drain("collect-meta", max_batches=5).succeeded == 1
     run = _last_run()
-    assert run.outcome == "collected"
+    assert run.outcome == "succeeded"
     assert run.points_written > 0
     assert "page_views_total" in run.detail["unavailable"]
     with unit_of_work() as session:
@@ -101,7 +101,7 @@ def test_a_forbidden_account_is_acknowledged_with_the_gap_recorded(
     result = pollers.drain("collect-x", max_batches=5, retry_after_seconds=0)
     assert (result.received, result.succeeded) == (1, 1)
     run = _last_run()
-    assert run.outcome == "permission_denied"
+    assert run.outcome == "failed"
     assert run.points_written == 0
     assert _account(account.account_id).status == "active"
 
@@ -149,7 +149,7 @@ def test_a_token_that_can_no_longer_be_decrypted_needs_reauth_not_retries(
     assert (result.received, result.succeeded) == (1, 1)
     row = _account(account.account_id)
     assert row.status == "reauth_required"
-    assert _last_run().outcome == "reauth_required"
+    assert _last_run().outcome == "failed"
 
 
 def test_a_batch_where_every_record_fails_is_still_a_partial_response(

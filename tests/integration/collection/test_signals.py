@@ -138,7 +138,7 @@ def test_the_x_budget_pauses_collection_before_it_is_exceeded(sandbox: httpx.Cli
         )
     assert len(paused) == 1  # one event per month, not one per run
     assert paused[0]["budget_usd"] == str(budget)
-    assert outcomes[0] == "collected"
+    assert outcomes[0] == "succeeded"
     assert outcomes[1:]
     assert set(outcomes[1:]) == {"skipped"}
 

@@ -47,7 +47,10 @@ def settings(sandbox_url: str) -> Settings:
             "provider_max_attempts": 2,
             "provider_backoff_min_seconds": 0.0,
             "provider_backoff_max_seconds": 0.0,
-            "provider_lookback_days": 7,
+            **{
+                f"{p}_horizon_days": 7 for p in ("x", "facebook", "instagram", "whatsapp", "tiktok")
+            },
+            "restatement_days": 7,
         }
     )
 

@@ -133,7 +133,7 @@ def test_business_incremental_sync_rereads_from_the_cursor_and_repolls_known_vid
 
     gets = requests_to(sandbox, account, "/business/get/")
     since = parse_qs(gets[-1])["start_date"][0]
-    assert since == (until - timedelta(days=2)).date().isoformat()
+    assert since == (until - timedelta(days=settings.restatement_days)).date().isoformat()
     filtered = [q for q in requests_to(sandbox, account, "/business/video/list/") if "filters" in q]
     assert json.loads(parse_qs(filtered[0])["filters"][0]) == {"video_ids": ["7399999999999999999"]}
     assert {p.object_id for p in second.points if p.object_type == "video"} == set(

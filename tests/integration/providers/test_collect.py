@@ -86,7 +86,7 @@ def test_x_incremental_sync_asks_only_for_new_posts_and_repolls_recent_ones(
 ) -> None:
     account = register(sandbox, "X", posts=12)
     first = _collect(settings, account)
-    assert first.cursor["since_id"] == max(first.cursor["recent_ids"], key=int)
+    assert first.cursor["since_id"] == max(first.cursor["posts"], key=int)
     fresh = sandbox.post(f"/_sandbox/accounts/X/{account['id']}/posts", json={"count": 3})
     new_ids = fresh.json()["posts"]
 
@@ -99,7 +99,7 @@ def test_x_incremental_sync_asks_only_for_new_posts_and_repolls_recent_ones(
     assert lookups, "recent posts are re-polled through GET /2/tweets"
     collected = {p.object_id for p in second.points if p.object_type == "post"}
     assert set(new_ids) <= collected
-    assert set(first.cursor["recent_ids"]) <= collected
+    assert set(first.cursor["posts"]) <= collected  # young posts refresh every run
 
 
 def test_whatsapp_collects_waba_template_and_pricing_analytics(
@@ -176,3 +176,24 @@ def test_usage_snapshot_is_exposed(sandbox: httpx.Client, settings: Settings) ->
     assert usage is not None
     assert usage.used_pct is not None
     assert usage.used_pct > 0
+
+
+def test_instagram_totals_one_call_per_day_reach_as_a_total_and_no_final_day_twice(
+    sandbox: httpx.Client, settings: Settings
+) -> None:
+    account = register(sandbox, "Instagram", posts=2)
+    first = _collect(settings, account)
+    totals = [q for q in requests_to(sandbox, account, "/insights") if "total_value" in q]
+    daily = [q for q in totals if "metric=reach" not in q]
+    horizon = settings.horizon_days("Instagram")
+    assert len(daily) == horizon  # every total_value name in one call per day
+    assert all("views%2C" in q and "profile_links_taps" in q for q in daily)
+    reach = [p for p in first.points if p.raw_name == "reach" and p.period == "days_28"]
+    assert len(reach) == 1  # unique accounts reached over 28 days, one call
+    assert len(totals) - len(daily) == 1
+
+    second = _collect(settings, account, cursor=first.cursor)
+    again = [q for q in requests_to(sandbox, account, "/insights") if "total_value" in q]
+    repeated = [q for q in again[len(totals) :] if "metric=reach" not in q]
+    assert len(repeated) == 2  # only the two days still inside the 48 h lag; final days never
+    assert second.cursor["totals_until"] == first.cursor["totals_until"]

@@ -27,8 +27,17 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def settings() -> Settings:
-    return Settings(
-        provider_max_attempts=2, provider_backoff_min_seconds=0, provider_backoff_max_seconds=0
+    horizons = {
+        f"{p}_horizon_days": 7 for p in ("x", "facebook", "instagram", "whatsapp", "tiktok")
+    }
+    return Settings.model_validate(
+        {
+            "provider_max_attempts": 2,
+            "provider_backoff_min_seconds": 0,
+            "provider_backoff_max_seconds": 0,
+            "restatement_days": 7,
+            **horizons,
+        }
     )
 
 

@@ -125,7 +125,7 @@ def test_business_account_and_video_metrics_parse_with_units_and_days() -> None:
     assert "authorization" not in account_call.headers
     assert json.loads(account_call.url.params["fields"]) == list(ACCOUNT_FIELDS)
     assert account_call.url.params["business_id"] == "-000business"
-    # First sync: the lookback window, whole days, end_date inclusive (yesterday).
+    # First sync: back to the horizon (7 days here), whole days, end_date inclusive (yesterday).
     assert account_call.url.params["end_date"] == "2026-03-02"
     assert account_call.url.params["start_date"] == "2026-02-24"
     assert json.loads(video_call.url.params["fields"])[2:] == list(VIDEO_METRICS)
@@ -133,6 +133,13 @@ def test_business_account_and_video_metrics_parse_with_units_and_days() -> None:
         "business_until": int(datetime(2026, 3, 3, tzinfo=UTC).timestamp()),
         "recent_ids": ["7300000000000000101"],
         "newest_create_time": 1772323200,
+        "backfill": {
+            "insights": {"complete": True, "oldest_at": "2026-02-24T00:00:00+00:00"},
+            # horizon (7 days) = restatement window (7 days): no older video to walk
+            "posts": {"complete": True, "after": None, "skip": 0},
+            "complete": True,
+            "oldest_at": "2026-02-24T00:00:00+00:00",
+        },
     }
 
 
@@ -158,7 +165,7 @@ def test_display_scopes_stay_on_the_display_api() -> None:
     assert {r.url.host for r in seen} == {"open.tiktokapis.com"}
 
 
-def test_incremental_window_rereads_two_days_before_the_cursor_and_repolls_known_videos() -> None:
+def test_incremental_window_rereads_the_restatement_window_and_repolls_known_videos() -> None:
     seen: list[httpx.Request] = []
 
     def routes(request: httpx.Request) -> Route | None:
@@ -176,7 +183,8 @@ def test_incremental_window_rereads_two_days_before_the_cursor_and_repolls_known
         "newest_create_time": 1772323200,
     }
     result = run(client.collect(AccountRef("b", scopes=BUSINESS), TOKEN, cursor))
-    assert seen[0].url.params["start_date"] == "2026-02-28"
+    # cursor - restatement window (7 days), bounded by the 7-day horizon of these settings
+    assert seen[0].url.params["start_date"] == "2026-02-24"
     filtered = [r for r in seen if "filters" in r.url.params]
     assert json.loads(filtered[0].url.params["filters"]) == {"video_ids": ["7300000000000000101"]}
     assert by_metric(result.points, "7300000000000000101")["video_views"] == 15000
@@ -201,22 +209,27 @@ def test_video_paging_follows_the_cursor_and_stops_at_the_bound() -> None:
     assert len({p.object_id for p in result.points if p.object_type == "video"}) == bound
 
 
-def test_video_list_stops_at_the_lookback_cutoff() -> None:
+def test_video_list_stops_on_a_page_with_nothing_inside_the_window() -> None:
     old = int((MARCH_3 - timedelta(days=60)).timestamp())
+    pages: list[str | None] = []
 
     def routes(request: httpx.Request) -> Route:
         if request.url.path.endswith("/business/get/"):
             return 200, "tiktok_business_account.json", {}
-        videos = [
+        pages.append(request.url.params.get("cursor"))
+        first = [{"item_id": "old1", "create_time": str(old), "likes": 2}]
+        pinned = [  # an older video first, then a newer one (pinned videos break the order)
+            {"item_id": "old2", "create_time": str(old), "likes": 2},
             {"item_id": "new", "create_time": 1772323200, "likes": 1},
-            {"item_id": "old", "create_time": str(old), "likes": 2},
         ]
-        data = {"videos": videos, "cursor": 2, "has_more": True}
+        videos = pinned if len(pages) == 1 else first
+        data = {"videos": videos, "cursor": len(pages), "has_more": True}
         return 200, {"code": 0, "message": "OK", "data": data}, {}
 
     result = run(on(at(), transport(routes)).collect(AccountRef("b", scopes=BUSINESS), TOKEN, {}))
     assert {p.object_id for p in result.points if p.object_type == "video"} == {"new"}
-    assert result.calls == 2
+    assert pages == [None, "1"]  # the second page holds nothing inside the window: stop
+    assert result.calls == 3
 
 
 def test_missing_video_insights_permission_is_reported_and_the_account_data_kept() -> None:
@@ -292,8 +305,12 @@ def test_business_bodies_without_data_are_malformed() -> None:
             return 200, "tiktok_business_account.json", {}
         return 200, {"code": 0, "message": "OK"}, {}
 
-    with pytest.raises(MalformedResponse):
-        run(on(at(), transport(no_videos)).collect(AccountRef("b", scopes=BUSINESS), TOKEN, {}))
+    result = run(
+        on(at(), transport(no_videos)).collect(AccountRef("b", scopes=BUSINESS), TOKEN, {})
+    )
+    parts = {p.name: p for p in result.parts}
+    assert parts["posts"].status == "failed"  # the account's values are still kept
+    assert parts["account_fields"].status == "succeeded"
 
 
 def test_business_refresh_posts_json_and_reads_both_expiries() -> None:
@@ -479,14 +496,17 @@ def test_refused_conversation_analytics_and_phone_edge_are_unavailable_not_fatal
     assert {p.metric_type for p in result.points} == {"messages_sent", "messages_delivered"}
 
 
-def test_a_throttle_on_the_phone_edge_still_fails_the_collection() -> None:
+def test_a_throttle_on_the_phone_edge_defers_that_part_and_keeps_the_rest() -> None:
     def routes(request: httpx.Request) -> Route | None:
         if request.url.path.endswith("/phone_numbers"):
             return 400, {"error": {"message": "(#80008) Too many calls", "code": 80008}}, {}
         return None
 
-    with pytest.raises(RateLimited):
-        run(whatsapp(transport(routes)).collect(AccountRef(WABA), TOKEN, {}))
+    result = run(whatsapp(transport(routes)).collect(AccountRef(WABA), TOKEN, {}))
+    parts = {p.name: p for p in result.parts}
+    assert parts["phone_numbers"].status == "deferred"
+    assert parts["phone_numbers"].retry_at is not None
+    assert parts["account_insights"].status == "succeeded"  # what came before is kept
 
 
 # --- catalog ------------------------------------------------------------------------------------

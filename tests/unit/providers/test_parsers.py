@@ -36,7 +36,7 @@ def test_x_parses_counters_posts_media_and_both_field_spellings() -> None:
         if path == "/2/users/2244994945":
             return 200, "x_user.json", {}
         if path.endswith("/tweets"):
-            page2 = "pagination_token" in request.url.params
+            page2 = "until_id" in request.url.params  # the backfill walks older by until_id
             return 200, "x_tweets_page2.json" if page2 else "x_tweets.json", {}
         return None
 
