@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import (
+    BadRequest,
     Conflict,
     DomainError,
     Forbidden,
@@ -79,6 +80,10 @@ MAX_PLATFORM_ID = 2**31 - 1
 # Per status: what it means, and an example of the problem the app then sends (the domain
 # error's own type URI and title, so the document and the responses cannot disagree).
 PROBLEMS: dict[int, tuple[str, DomainError]] = {
+    400: (
+        "The request could not be parsed (e.g. a body that is not UTF-8 JSON)",
+        BadRequest("There was an error parsing the body"),
+    ),
     401: (
         "Missing, expired or invalid access token",
         Unauthorized("The access token is not valid."),
@@ -111,8 +116,8 @@ def header_refs(*names: str) -> dict[str, dict[str, str]]:
 def problem_responses(*statuses: int, validated: bool = True) -> dict[int | str, dict[str, Any]]:
     """The error responses of an operation, each referencing ``components/schemas/Problem``.
 
-    503 is always possible; 422 too when the operation takes any input (``validated``)."""
-    always = {503, 422} if validated else {503}
+    503 is always possible; 400 and 422 too when the operation takes any input (``validated``)."""
+    always = {400, 422, 503} if validated else {503}
     responses: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*statuses, *always}):
         description, error = PROBLEMS[status]

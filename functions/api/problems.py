@@ -8,11 +8,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from socialmetrics.aws import unreachable
-from socialmetrics.errors import DependencyUnavailable, DomainError, ServiceUnavailable, Throttled
+from socialmetrics.db import faults
+from socialmetrics.errors import (
+    BadRequest,
+    DependencyUnavailable,
+    DomainError,
+    ServiceUnavailable,
+    Throttled,
+)
 from socialmetrics.logging import logger
 from socialmetrics.secrets import MissingSecret
 from socialmetrics.security.envelope import EnvelopeError
@@ -100,6 +108,7 @@ def install(app: FastAPI) -> None:
         return problem(
             exc.status_code,
             str(exc.detail),
+            type_uri=BadRequest().type_uri if exc.status_code == 400 else "about:blank",
             request=request,
             headers=dict(exc.headers or {}) or None,
         )
@@ -136,11 +145,28 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": str(ServiceUnavailable.retry_after)},
         )
 
-    @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        logger.warning("database unavailable", extra={"error": type(exc.orig).__name__})
-        return problem(503, "The database is unavailable; try again shortly.", request=request)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # 503 only when the database is unreachable, timed out or busy (db/faults.py); any
+        # other database error is a defect (bad input must have been refused before SQL).
+        error = type(getattr(exc, "orig", exc)).__name__
+        if not faults.unavailable(exc):
+            logger.error(
+                "database error",
+                extra={"error": error, "sqlstate": faults.sqlstate(exc)},
+                exc_info=exc,
+            )
+            return problem(500, "An unexpected error occurred.", request=request)
+        logger.warning(
+            "database unavailable", extra={"error": error, "sqlstate": faults.sqlstate(exc)}
+        )
+        return problem(
+            503,
+            "The database is unavailable; try again shortly.",
+            request=request,
+            headers={"Retry-After": str(ServiceUnavailable.retry_after)},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

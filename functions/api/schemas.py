@@ -401,10 +401,12 @@ class PlatformOut(BaseModel):
 # --- metrics -------------------------------------------------------------------------------------
 
 
-_KIND_TYPES: dict[str, type] = {
+# ``number``: a JSON number, or the exact decimal as a string where a number cannot carry it
+# (beyond the double range, integers beyond 2^53: ``fields.json_number``).
+_KIND_TYPES: dict[str, Any] = {
     "id": int,
     "count": int,
-    "number": float,
+    "number": float | str,
     "time": datetime,
     "code": str,
     "text": str,

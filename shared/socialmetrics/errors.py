@@ -20,6 +20,10 @@ class DomainError(Exception):
         return f"https://socialmetrics.dev/problems/{self.slug}"
 
 
+class BadRequest(DomainError):
+    """A request that could not be parsed at all (e.g. a body that is not JSON)."""
+
+
 class InvalidInput(DomainError):
     status, title, slug = 422, "Invalid input", "invalid-input"
 

@@ -21,6 +21,7 @@ from functions.api.deps import (
     route,
 )
 from functions.api.schemas import MetricList, SummaryList
+from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.config import get_settings
@@ -85,22 +86,31 @@ CSV_EXAMPLE = "".join(
 )
 
 
-def _parse_moment(name: str, value: str, *, end: bool) -> datetime:
+def _parse_moment(name: str, value: str, *, end: bool) -> datetime | None:
+    """The UTC instant a bound names (an end is exclusive); ``None`` for an end after which
+    no instant exists (``9999-12-31``): an open end. Years 1-9999 in UTC, else 422."""
     if "\x00" in value:
         raise InvalidInput(f"{name} is not a date or datetime.")
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        return parsed + timedelta(microseconds=1) if end else parsed
-    except (ValueError, OverflowError):
+            moment, step = datetime(day.year, day.month, day.day, tzinfo=UTC), timedelta(days=1)
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = bounds.utc(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+            step = timedelta(microseconds=1)
+    except ValueError:
         raise InvalidInput(
-            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 datetime.",
+            f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 datetime within years "
+            "1-9999 (UTC).",
             errors=[{"loc": ["query", name], "msg": "invalid date"}],
         ) from None
+    if not end:
+        return moment
+    try:
+        return moment + step
+    except OverflowError:
+        return None
 
 
 def _text(name: str, value: str | None) -> str | None:

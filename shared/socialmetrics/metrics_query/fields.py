@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ from socialmetrics.points import ObjectType, Period, Source
 Kind = Literal["id", "number", "count", "time", "code", "text"]
 """How a field is typed and rendered:
 
-- ``id``/``count``: integer; ``number``: a JSON number (integral values as integers);
+- ``id``/``count``: integer; ``number``: a JSON number (integral values as integers), or the
+  exact decimal as a string where a JSON number cannot carry it (see :func:`json_number`);
 - ``time``: UTC ISO 8601 with ``Z``;
 - ``code``: a string from a fixed vocabulary; ``text``: free text (CSV-injection guarded).
 """
@@ -51,7 +53,13 @@ METRIC_FIELDS: tuple[Field, ...] = (
         nullable=True,
     ),
     Field("metric_type", "text", "The normalised metric name.", "impressions"),
-    Field("value", "number", "The value, as the platform reported it.", 1000),
+    Field(
+        "value",
+        "number",
+        "The value, as the platform reported it: a JSON number (integers up to 2^53 exact), "
+        'or the exact decimal as a string when a number cannot carry it (e.g. "1E+400").',
+        1000,
+    ),
     Field("collected_at", "time", "The instant (or period start) of the value, UTC.", None),
     Field(
         "object_type",
@@ -95,7 +103,12 @@ SUMMARY_FIELDS: tuple[Field, ...] = (
     *(_BY_NAME[name] for name in SUMMARY_GROUP[:3]),
     _BY_NAME["platform_account_id"],
     *(_BY_NAME[name] for name in SUMMARY_GROUP[3:]),
-    Field("value", "number", "The aggregate (sum|avg|min|max|last) of the bucket.", 6000),
+    Field(
+        "value",
+        "number",
+        "The aggregate (sum|avg|min|max|last) of the bucket; encoded like a metric's value.",
+        6000,
+    ),
     Field("count", "count", "How many rows went into the aggregate.", 6),
 )
 
@@ -106,10 +119,26 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def json_number(value: Decimal) -> int | float:
-    """A stored Decimal → a JSON number: integral values as integers (the seed's ``1000``),
-    others as floats. The opposite direction is ``points.decimal_from_platform``."""
-    return int(value) if value == value.to_integral_value() else float(value)
+MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
+
+
+def json_number(value: Decimal) -> int | float | str:
+    """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
+    (the seed's ``1000``), other values within the double range as the nearest double, and
+    anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
+    would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string. CSV always
+    carries the exact decimal. The opposite direction is ``points.decimal_from_platform``."""
+    if value.is_finite() and value == value.to_integral_value():
+        if abs(value) <= MAX_EXACT_INTEGER:
+            return int(value)
+        return str(value)
+    nearest = float(value)
+    if math.isfinite(nearest) and (nearest != 0 or value == 0):
+        return nearest
+    return str(value)
+
+
+CSV_CHUNK = 64 * 1024  # characters per streamed piece of a CSV export
 
 
 def csv_safe(value: str) -> str:
@@ -169,16 +198,20 @@ def summary_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return _render(_SUMMARY_JSON, row)
 
 
-def csv_lines(rows: Iterable[Mapping[Any, Any]]) -> Iterator[str]:
-    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row."""
+def csv_lines(rows: Iterable[Mapping[Any, Any]], chunk: int = CSV_CHUNK) -> Iterator[str]:
+    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row, handed
+    out in pieces of about ``chunk`` characters (a streamed response pays its per-piece cost,
+    e.g. a worker-thread hop, once per piece instead of once per row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _ in _METRIC_CSV])
-    yield buffer.getvalue()
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
         writer.writerow(
             [row[name] if encode is None else encode(row[name]) for name, encode in _METRIC_CSV]
         )
+        if buffer.tell() >= chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue()

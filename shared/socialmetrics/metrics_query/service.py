@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
+from socialmetrics import bounds
 from socialmetrics.errors import InvalidInput
 from socialmetrics.metrics_query import queries
 from socialmetrics.metrics_query.fields import (
@@ -52,8 +53,6 @@ MetricRow = RowMapping
 SummaryRow = RowMapping
 """A summary row: every name of ``fields.SUMMARY_FIELDS`` → its value."""
 
-_MAX_BIGINT = 2**63 - 1
-
 
 def _b64(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -76,10 +75,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         if len(parts) != 3 or parts[0] != "m1":
             raise ValueError
-        moment = datetime.fromisoformat(parts[1])
-        if moment.tzinfo is None:
-            raise ValueError
-        return moment, int(parts[2])
+        return bounds.utc(datetime.fromisoformat(parts[1])), bounds.db_id(int(parts[2]))
     except ValueError:
         raise InvalidInput("The cursor is not valid.") from None
 
@@ -129,16 +125,17 @@ def _decode_summary_cursor(cursor: str) -> tuple[datetime, tuple[Any, ...]]:
     try:
         if len(parts) != 3 or parts[0] != "s2":
             raise ValueError
-        bucket = datetime.fromisoformat(parts[1])
+        bucket = bounds.utc(datetime.fromisoformat(parts[1]))
         keys = json.loads(parts[2])
-        if bucket.tzinfo is None or not isinstance(keys, list):
+        if not isinstance(keys, list):
             raise ValueError
         if len(keys) != len(SUMMARY_GROUP):
             raise ValueError
         for name, value in zip(SUMMARY_GROUP, keys, strict=True):
             if name.endswith("_id"):
-                if type(value) is not int or not 1 <= value <= _MAX_BIGINT:
+                if type(value) is not int:
                     raise ValueError
+                bounds.db_id(value)
             elif not isinstance(value, str) or "\x00" in value:
                 raise ValueError
     except ValueError:  # json.JSONDecodeError is a ValueError
