@@ -23,7 +23,7 @@ Kind = Literal["id", "number", "count", "time", "code", "text"]
 """How a field is typed and rendered:
 
 - ``id``/``count``: integer; ``number``: a JSON number (integral values as integers), or the
-  exact decimal as a string where a JSON number cannot carry it (see :func:`number`);
+  exact decimal as a string where a JSON number cannot carry it (see :func:`json_number`);
 - ``time``: UTC ISO 8601 with ``Z``;
 - ``code``: a string from a fixed vocabulary; ``text``: free text (CSV-injection guarded).
 """
@@ -122,12 +122,12 @@ def iso(moment: datetime) -> str:
 MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
 
 
-def number(value: Decimal) -> int | float | str:
+def json_number(value: Decimal) -> int | float | str:
     """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
     (the seed's ``1000``), other values within the double range as the nearest double, and
     anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
     would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string. CSV always
-    carries the exact decimal."""
+    carries the exact decimal. The opposite direction is ``points.decimal_from_platform``."""
     if value.is_finite() and value == value.to_integral_value():
         if abs(value) <= MAX_EXACT_INTEGER:
             return int(value)
@@ -155,7 +155,7 @@ Encoder = Callable[[Any], Any]
 
 def _json_encoder(f: Field) -> Encoder | None:
     if f.kind == "number":
-        return number
+        return json_number
     if f.kind == "time":
         return iso
     return None
