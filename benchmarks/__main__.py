@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark and print ratios against in-run baselines.
 
-``python -m benchmarks`` runs them all (about a minute and a half on 2 cores);
+``python -m benchmarks`` runs them all (about five minutes on 2 cores);
 ``--only pagination fanout`` runs a subset; ``--markdown`` also prints the table rows used in
 ``docs/performance.md``. Everything runs on loopback: a throwaway database (dropped at the
 end) and moto's server on a free port (stopped at the end).
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from benchmarks.harness import Comparison, apply_defaults, aws_endpoint, migrated_database
 
-NAMES = ("cold_import", "upsert", "pagination", "api_load", "webhook", "fanout")
+NAMES = ("cold_import", "upsert", "pagination", "api_load", "webhook", "fanout", "scheduler")
 
 
 def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callable[[], Comparison]]:
@@ -26,9 +26,9 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load"} & set(wanted):
+    if {"upsert", "pagination", "api_load", "scheduler"} & set(wanted):
         stack.enter_context(migrated_database())
-        from benchmarks import bench_api_load, bench_pagination, bench_upsert
+        from benchmarks import bench_api_load, bench_pagination, bench_scheduler, bench_upsert
 
         runners += [
             module.run
@@ -36,6 +36,7 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
                 ("upsert", bench_upsert),
                 ("pagination", bench_pagination),
                 ("api_load", bench_api_load),
+                ("scheduler", bench_scheduler),
             )
             if name in wanted
         ]

@@ -31,6 +31,9 @@ BENCH_ENV = {
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",
+    # pg8000 applies the connect timeout to every socket read: a 100k-row write on a loaded
+    # 2-core machine can take longer than the 5 s default.
+    "DB_CONNECT_TIMEOUT_SECONDS": "30",
 }
 DUMMY_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 

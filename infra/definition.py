@@ -2,7 +2,8 @@
 
 Three consumers read it and nothing else: the CDK app (``infra/app.py``), the SAM template
 generator, and the local runtime (``local/runtime``). A function added here appears in all
-three. This module imports nothing heavier than the standard library.
+three. This module imports nothing heavier than the standard library (and the stdlib-only
+``socialmetrics.secret_names``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+
+from socialmetrics.secret_names import APP_SECRET_KEYS as APP_SECRET_KEYS
+from socialmetrics.secret_names import GENERATED_SECRET_KEY as GENERATED_SECRET_KEY
 
 PREFIX = "socialmetrics"
 MAX_RECEIVE_COUNT = 5
@@ -201,17 +205,16 @@ SCHEDULES: tuple[Schedule, ...] = (
 
 KMS_KEY_ALIAS = f"alias/{PREFIX}-tokens"
 APP_SECRET_NAME = f"{PREFIX}/app"
-# Keys of the JSON app secret (the names ``socialmetrics.secrets.get_secret`` accepts). The
-# stack generates ``jwt_signing_key``; the platform secrets are set by the operator.
-APP_SECRET_KEYS = (
-    "jwt_signing_key",
-    "meta_app_secret",
-    "meta_verify_token",
-    "instagram_app_secret",
-    "x_consumer_secret",
-    "x_client_secret",
-    "tiktok_client_secret",
-)
+# Keys of the JSON app secret: APP_SECRET_KEYS (the names ``socialmetrics.secrets.get_secret``
+# accepts, listed once in ``socialmetrics.secret_names``). The stack generates
+# GENERATED_SECRET_KEY (``jwt_signing_key``); the platform secrets are set by the operator.
+
+
+def app_secret_template() -> dict[str, str]:
+    """The app secret's initial JSON: every key but the generated one, empty."""
+    return {key: "" for key in APP_SECRET_KEYS if key != GENERATED_SECRET_KEY}
+
+
 # The first admin's API key: written only by the migrate function (``admin_create`` /
 # ``admin_rotate``), read only by the operator (``aws secretsmanager get-secret-value``).
 ADMIN_KEY_SECRET_NAME = f"{PREFIX}/admin-api-key"

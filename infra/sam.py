@@ -149,7 +149,9 @@ def _network() -> Template:
 
 # --- keys, secrets, database -----------------------------------------------------------------
 def _keys_and_database() -> Template:
-    app_template = {key: "" for key in definition.APP_SECRET_KEYS if key != "jwt_signing_key"}
+    app_template = {
+        key: "" for key in definition.APP_SECRET_KEYS if key != definition.GENERATED_SECRET_KEY
+    }
     return {
         "TokenKey": {
             "Type": "AWS::KMS::Key",
@@ -187,7 +189,7 @@ def _keys_and_database() -> Template:
                 ),
                 "GenerateSecretString": {
                     "SecretStringTemplate": json.dumps(app_template),
-                    "GenerateStringKey": "jwt_signing_key",
+                    "GenerateStringKey": definition.GENERATED_SECRET_KEY,
                     "PasswordLength": 64,
                     "ExcludePunctuation": True,
                 },

@@ -3,9 +3,10 @@ unknown fields and NUL characters are 422, never coerced and never a 500."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from types import GenericAlias
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from socialmetrics.accounts.service import TokenMetadata
+from socialmetrics.compliance.consent import ConsentEntry
 from socialmetrics.metrics_query.fields import METRIC_FIELDS, SUMMARY_FIELDS, example
 from socialmetrics.metrics_query.fields import Field as RowField
 
@@ -304,43 +307,50 @@ class RegisterTokenIn(Strict):
         return self
 
 
-class TokenMetadataOut(BaseModel):
-    account_id: int
-    platform_id: int
-    platform: str
-    platform_user_id: str
-    status: AccountStatus
-    status_reason: str | None
-    expires_at: datetime | None
-    refresh_expires_at: datetime | None
-    scopes: list[str] | None
-    has_refresh_token: bool
-    last_collected_at: datetime | None
-    next_collect_at: datetime
-    key_version: int
-    created_at: datetime
-    updated_at: datetime
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "account_id": 7,
-                "platform_id": 3,
-                "platform": "Instagram",
-                "platform_user_id": "123456789",
-                "status": "active",
-                "status_reason": None,
-                "expires_at": "2025-03-03T10:00:00Z",
-                "refresh_expires_at": None,
-                "scopes": ["instagram_basic", "instagram_manage_insights"],
-                "has_refresh_token": False,
-                "last_collected_at": "2025-01-02T10:00:00Z",
-                "next_collect_at": "2025-01-02T10:15:00Z",
-                "key_version": 1,
-                "created_at": "2025-01-01T09:00:00Z",
-                "updated_at": "2025-01-02T10:00:00Z",
-            }
-        )
-    )
+def _from_dataclass(
+    name: str,
+    source: type,
+    *,
+    example: dict[str, Any],
+    exclude: tuple[str, ...] = (),
+    narrow: dict[str, Any] | None = None,
+) -> type[BaseModel]:
+    """A response model with the fields of the domain dataclass ``source`` (minus ``exclude``;
+    ``narrow`` gives a field a tighter API type, e.g. a ``Literal``): the domain type stays the
+    one list of the fields."""
+    hints = {**get_type_hints(source), **(narrow or {})}
+    fields: dict[str, Any] = {
+        f.name: (hints[f.name], ...) for f in dataclasses.fields(source) if f.name not in exclude
+    }
+    config = ConfigDict(json_schema_extra=examples(example))
+    return create_model(name, __config__=config, __module__=__name__, **fields)
+
+
+# The token list answers the user's accounts, so the owner (the path's user) is left out.
+TokenMetadataOut = _from_dataclass(
+    "TokenMetadataOut",
+    TokenMetadata,
+    exclude=("user_id",),
+    narrow={"status": AccountStatus},
+    example={
+        "account_id": 7,
+        "platform_id": 3,
+        "platform": "Instagram",
+        "platform_user_id": "123456789",
+        "status": "active",
+        "status_reason": None,
+        "expires_at": "2025-03-03T10:00:00Z",
+        "refresh_expires_at": None,
+        "scopes": ["instagram_basic", "instagram_manage_insights"],
+        "has_refresh_token": False,
+        "last_collected_at": "2025-01-02T10:00:00Z",
+        "next_collect_at": "2025-01-02T10:15:00Z",
+        "key_version": 1,
+        "created_at": "2025-01-01T09:00:00Z",
+        "updated_at": "2025-01-02T10:00:00Z",
+    },
+)
+TokenMetadataList = GenericAlias(list, (TokenMetadataOut,))
 
 
 # --- platforms -----------------------------------------------------------------------------------
@@ -392,7 +402,7 @@ class PlatformOut(BaseModel):
 
 
 # ``number``: a JSON number, or the exact decimal as a string where a number cannot carry it
-# (beyond the double range, integers beyond 2^53: ``fields.number``).
+# (beyond the double range, integers beyond 2^53: ``fields.json_number``).
 _KIND_TYPES: dict[str, Any] = {
     "id": int,
     "count": int,
@@ -450,27 +460,21 @@ class ConsentIn(Strict):
     )
 
 
-class ConsentOut(BaseModel):
-    consent_id: int
-    user_id: int
-    purpose: Purpose
-    consent_given: bool
-    policy_version: str
-    recorded_at: datetime
-    recorded_by: int | None
-    model_config = ConfigDict(
-        json_schema_extra=examples(
-            {
-                "consent_id": 1,
-                "user_id": 1,
-                "purpose": "metrics_collection",
-                "consent_given": True,
-                "policy_version": "1",
-                "recorded_at": "2025-01-02T10:00:00Z",
-                "recorded_by": 1,
-            }
-        )
-    )
+ConsentOut = _from_dataclass(
+    "ConsentOut",
+    ConsentEntry,
+    narrow={"purpose": Purpose},
+    example={
+        "consent_id": 1,
+        "user_id": 1,
+        "purpose": "metrics_collection",
+        "consent_given": True,
+        "policy_version": "1",
+        "recorded_at": "2025-01-02T10:00:00Z",
+        "recorded_by": 1,
+    },
+)
+ConsentList = GenericAlias(list, (ConsentOut,))
 
 
 class UserExportOut(BaseModel):

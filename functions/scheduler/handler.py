@@ -40,9 +40,17 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         now=now,
         page_size=settings.scheduler_page_size,
         window_seconds=settings.scheduler_window_seconds,
+        context=context,
     )
     logger.append_keys(job_id=result.job_id)
-    logger.info("tick done", extra={"claimed": result.claimed, "enqueued": result.enqueued})
+    logger.info(
+        "tick done",
+        extra={
+            "claimed": result.claimed,
+            "enqueued": result.enqueued,
+            "out_of_time": result.out_of_time,
+        },
+    )
     metrics.add_metric(name="AccountsEnqueued", unit="Count", value=result.enqueued)
     if result.failed:
         metrics.add_metric(name="EnqueueFailures", unit="Count", value=result.failed)
@@ -51,5 +59,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         "claimed": result.claimed,
         "enqueued": result.enqueued,
         "failed": result.failed,
+        "out_of_time": result.out_of_time,
         "by_queue": result.by_queue,
     }

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from socialmetrics.secret_names import APP_SECRET_KEYS
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
@@ -24,16 +26,8 @@ DEV_SECRET = "local-dev-secret-change-me"  # noqa: S105 - documented development
 DEV_JWT_KEY = "local-dev-jwt-signing-key-change-me-0123456789"
 MIN_JWT_KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 DEV_LOCAL_MASTER_KEY = "bG9jYWwtZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="  # 32 bytes, base64
-_SECRET_FIELDS = (
-    "jwt_signing_key",
-    "local_master_key",
-    "meta_app_secret",
-    "meta_verify_token",
-    "x_consumer_secret",
-    "x_client_secret",
-    "tiktok_client_secret",
-    "instagram_app_secret",
-)
+# Settings holding a secret: the app secret names + the local token master key.
+_SECRET_FIELDS = (*APP_SECRET_KEYS, "local_master_key")
 
 
 class ConfigurationError(RuntimeError):
@@ -155,6 +149,7 @@ class Settings(BaseSettings):
     signal_secret_overlap_hours: int = Field(default=24, ge=0, le=24 * 7)
     signal_requeue_max_delay_seconds: int = Field(default=900, ge=0, le=900)
     signal_stale_seconds: int = Field(default=600, ge=60)
+    signal_events_retention_days: int = Field(default=30, ge=2, le=3650)
     # X pay-per-use price table (USD per billed read) and the share of a tenant's monthly
     # budget at which X collection pauses (before the next run could exceed it).
     x_price_post_read_usd: float = Field(default=0.005, ge=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 ObjectType = Literal[
@@ -35,6 +35,22 @@ def value_fits(value: Decimal) -> bool:
     return value.adjusted() < MAX_VALUE_EXPONENT and (
         not isinstance(exponent, int) or exponent >= MIN_VALUE_EXPONENT
     )
+
+
+def decimal_from_platform(value: object) -> Decimal | None:
+    """A value as a platform API or webhook reported it (number, numeric string, or a Decimal
+    from a body parsed with ``parse_float=Decimal``) → the point's Decimal; ``None`` when it is
+    absent, a bool, or not a finite number. The opposite direction (Decimal → JSON number) is
+    ``metrics_query.fields.json_number``."""
+    if value is None or isinstance(value, bool):
+        return None
+    if not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        parsed = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return parsed if parsed.is_finite() else None
 
 
 @dataclass(frozen=True, slots=True)

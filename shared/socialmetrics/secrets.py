@@ -10,24 +10,15 @@ time, without a redeploy. ``env`` reads the matching settings field. Callers get
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
 from socialmetrics.config import Settings, get_settings
+from socialmetrics.secret_names import SecretName as SecretName
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-SecretName = Literal[
-    "jwt_signing_key",
-    "meta_app_secret",
-    "meta_verify_token",
-    "instagram_app_secret",
-    "x_consumer_secret",
-    "x_client_secret",
-    "tiktok_client_secret",
-]
 
 
 class MissingSecret(RuntimeError):

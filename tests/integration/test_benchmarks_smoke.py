@@ -3,7 +3,14 @@ their own results. No timing is asserted — only that each produced a sane comp
 
 from __future__ import annotations
 
-from benchmarks import bench_cold_import, bench_fanout, bench_pagination, bench_webhook
+from benchmarks import (
+    bench_cold_import,
+    bench_fanout,
+    bench_pagination,
+    bench_scheduler,
+    bench_upsert,
+    bench_webhook,
+)
 from benchmarks.harness import Comparison
 from local.runtime.aws import Resources, queue_depth
 
@@ -44,3 +51,18 @@ def test_a_webhook_receiver_imports_neither_fastapi_nor_the_orm() -> None:
     assert "fastapi" not in loaded
     assert "sqlalchemy.orm" not in loaded
     assert "boto3" not in loaded
+
+
+def test_upsert_benchmark_writes_every_round_in_full(db: str) -> None:
+    result = bench_upsert.run(rows=300, repeat=1)  # checks the row count itself
+    assert_measured(result)
+    assert result.baseline == "plain COPY into metrics"
+    assert "goal ≥ 0.70" in result.note
+    assert "former unnest upsert" in result.note
+
+
+def test_scheduler_benchmark_enqueues_each_account_once_through_the_standin(db: str) -> None:
+    result = bench_scheduler.run(accounts=120, repeat=1)  # checks counts and duplicates itself
+    assert_measured(result)
+    assert result.baseline_seconds == bench_scheduler.GOAL_SECONDS
+    assert "14 calls a tick" in result.note  # X 24 → 3, Meta 72 → 8, TikTok 24 → 3

@@ -147,3 +147,120 @@ def test_retention_drops_whole_old_partitions(owner: Owner) -> None:
 
 def _as_dict(point: MetricPoint) -> dict[str, Any]:
     return {name: getattr(point, name) for name in point.__dataclass_fields__}
+
+
+def _stored(session: Session) -> list[tuple[Any, ...]]:
+    return [
+        tuple(row)
+        for row in session.execute(
+            text(
+                "SELECT object_id, metric_type, value, raw_name, api_version, source, period,"
+                " collected_at FROM metrics ORDER BY id"
+            )
+        )
+    ]
+
+
+def test_copy_merge_of_new_and_changed_rows_touches_only_those(owner: Owner) -> None:
+    points = _batch(100)
+    with unit_of_work() as session:
+        upsert_points(session, owner, points)
+    with unit_of_work() as session:
+        before = {row[0]: row for row in _rows(session)}  # by id, with the row version
+    changed = [MetricPoint(**{**_as_dict(p), "value": p.value + 1000}) for p in points[:7]]
+    new = [
+        MetricPoint(**{**_as_dict(p), "object_id": f"new-{i}"})
+        for i, p in enumerate(_batch(3, value=5))
+    ]
+    with unit_of_work() as session:
+        assert upsert_points(session, owner, [*points[7:], *changed, *new]) == 10
+    with unit_of_work() as session:
+        after = _rows(session)
+    assert len(after) == 103
+    assert sum(1 for row in after if row[0] not in before) == 3
+    rewritten = [row for row in after if row[0] in before and before[row[0]] != row]
+    assert len(rewritten) == 7
+    assert all(row[3] >= 1000 for row in rewritten)
+
+
+def test_values_with_many_digits_are_stored_exactly(owner: Owner) -> None:
+    values = [
+        Decimal("12345678901234567890.123456789012345678"),
+        Decimal("-0.000000000000000000001"),
+        Decimal("1E+3"),
+        Decimal("0"),
+    ]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    points = [
+        MetricPoint("reach", value, start + timedelta(hours=i)) for i, value in enumerate(values)
+    ]
+    with unit_of_work() as session:
+        assert upsert_points(session, owner, points) == 4
+        stored = session.execute(text("SELECT value FROM metrics ORDER BY id")).scalars().all()
+    assert stored == values
+    with unit_of_work() as session:  # the same digits again: nothing to rewrite
+        assert upsert_points(session, owner, points) == 0
+
+
+def test_strings_with_tabs_newlines_backslashes_and_quotes_survive_copy(owner: Owner) -> None:
+    awkward = ["a\tb", "line\nbreak\r\n", "back\\slash\\N", "quote'\"q", "\\", "ünïcødé ✓", ""]
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    points = [
+        MetricPoint(
+            "views",
+            Decimal(i),
+            start,
+            object_type="post",
+            object_id=name,
+            period="lifetime",
+            raw_name=name or None,
+            api_version=None,
+        )
+        for i, name in enumerate(awkward)
+    ]
+    with unit_of_work() as session:
+        assert upsert_points(session, owner, points) == len(awkward)
+    with unit_of_work() as session:
+        rows = _stored(session)
+        assert upsert_points(session, owner, points) == 0
+    assert [row[0] for row in rows] == awkward
+    assert [row[3] for row in rows] == [*awkward[:-1], None]  # "" stays apart from NULL
+    assert {row[4] for row in rows} == {None}
+
+
+def test_an_empty_batch_writes_nothing_and_sends_nothing(
+    owner: Owner, statements: list[str]
+) -> None:
+    with unit_of_work() as session:
+        assert upsert_points(session, owner, []) == 0
+    assert statements == []
+
+
+def test_several_batches_in_one_transaction_stage_only_their_own_rows(owner: Owner) -> None:
+    first, second = _batch(5), _batch(5, value=100)
+    second = [MetricPoint(**{**_as_dict(p), "metric_type": "views"}) for p in second]
+    with unit_of_work() as session:
+        assert upsert_points(session, owner, first) == 5
+        assert upsert_points(session, owner, second) == 5
+        assert upsert_points(session, owner, first) == 0  # the staging table was emptied
+    with unit_of_work() as session:
+        assert session.execute(text("SELECT count(*) FROM metrics")).scalar_one() == 10
+
+
+def test_every_pooled_connection_has_nagle_switched_off(db: str) -> None:
+    import socket
+
+    with get_engine().connect() as connection:
+        sock = connection.connection.dbapi_connection._usock  # type: ignore[union-attr]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_a_value_postgres_refuses_fails_the_batch_as_a_database_error(owner: Owner) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    bad = MetricPoint("views", Decimal(1), datetime(2026, 11, 3, tzinfo=UTC), object_id="a\x00b")
+    with pytest.raises(DBAPIError), unit_of_work() as session:
+        upsert_points(session, owner, [*_batch(3), bad])
+    with unit_of_work() as session:  # nothing of the batch was kept; the pool still works
+        assert session.execute(text("SELECT count(*) FROM metrics")).scalar_one() == 0
+        assert upsert_points(session, owner, _batch(3)) == 3

@@ -10,7 +10,7 @@ import pytest
 
 from socialmetrics import bounds
 from socialmetrics.db import faults
-from socialmetrics.metrics_query.fields import number
+from socialmetrics.metrics_query.fields import json_number
 
 PLUS_14 = timezone(timedelta(hours=14))
 MINUS_14 = timezone(timedelta(hours=-14))
@@ -69,7 +69,7 @@ def test_ids_must_fit_their_column(value: int, maximum: int, ok: bool) -> None:
     ],
 )
 def test_metric_values_always_encode_and_never_lose_magnitude(stored: str, encoded: object) -> None:
-    value = number(Decimal(stored))
+    value = json_number(Decimal(stored))
     assert value == encoded
     json.dumps(value, allow_nan=False)  # what the JSON response does: never raises
 

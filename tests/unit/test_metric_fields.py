@@ -96,3 +96,12 @@ def test_a_summary_cursor_round_trips() -> None:
         service._decode_summary_cursor(_cursor("s1|2025-01-01T00:00:00+00:00|1|3|likes"))
     with pytest.raises(InvalidInput):
         service._decode_summary_cursor(_cursor('s2|2025-01-01T00:00:00|[1,3,7,"a","b","c"]'))
+
+
+def test_the_csv_export_comes_in_pieces_not_one_string_per_row() -> None:
+    pieces = list(csv_lines([ROW] * 1_000, chunk=4_096))
+    assert 1 < len(pieces) < 1_000
+    assert all(piece.endswith("\n") for piece in pieces)  # never a row cut in two
+    rows = list(csv.DictReader(io.StringIO("".join(pieces))))
+    assert len(rows) == 1_000
+    assert list(csv_lines([])) == ["".join(csv_lines([]))]  # the header alone, once

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
-from functions.api.schemas import ConsentIn, ConsentOut, Message
+from functions.api.schemas import ConsentIn, ConsentList, Message
 from socialmetrics.compliance import consent
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity.service import visible_user
@@ -43,15 +43,12 @@ def record(body: ConsentIn, actor: CurrentActor) -> Message:
     "/consent/{user_id}",
     operation_id="listConsents",
     summary="A user's consent history, oldest first",
-    response_model=list[ConsentOut],
+    response_model=ConsentList,
     responses=problem_responses(401, 404),
 )
 def history(
     user_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
-) -> list[ConsentOut]:
+) -> list[consent.ConsentEntry]:
     with unit_of_work() as session:
         visible_user(session, actor, user_id, audit_action="consent.read")
-        return [
-            ConsentOut.model_validate(e, from_attributes=True)
-            for e in consent.consent_history(session, user_id)
-        ]
+        return consent.consent_history(session, user_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
-from functions.api.schemas import Message, RegisterTokenIn, TokenMetadataOut
+from functions.api.schemas import Message, RegisterTokenIn, TokenMetadataList
 from socialmetrics.accounts import service as accounts
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity.service import visible_user
@@ -66,16 +66,13 @@ def register(body: RegisterTokenIn, actor: CurrentActor) -> Message:
     "/users/{user_id}/tokens/",
     operation_id="listTokens",
     summary="List a user's platform accounts (token metadata only)",
-    response_model=list[TokenMetadataOut],
+    response_model=TokenMetadataList,
     responses=problem_responses(401, 404),
 )
-def list_tokens(user_id: UserId, actor: CurrentActor) -> list[TokenMetadataOut]:
+def list_tokens(user_id: UserId, actor: CurrentActor) -> list[accounts.TokenMetadata]:
     with unit_of_work() as session:
         visible_user(session, actor, user_id, audit_action="tokens.read")
-        return [
-            TokenMetadataOut.model_validate(t, from_attributes=True)
-            for t in accounts.list_tokens(session, user_id)
-        ]
+        return accounts.list_tokens(session, user_id)
 
 
 @route(

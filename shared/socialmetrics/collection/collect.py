@@ -44,7 +44,11 @@ from socialmetrics.providers.registry import client_for
 from socialmetrics.providers.types import AccountRef, CollectResult, PartOutcome
 from socialmetrics.security.envelope import EnvelopeError
 from socialmetrics.signals.events import emit
-from socialmetrics.signals.producers import account_event
+from socialmetrics.signals.producers import (
+    account_event,
+    deprecation_switches,
+    part_failures,
+)
 from socialmetrics.usage.service import record_collection, x_budget_paused
 
 ACTOR = "collector"
@@ -195,7 +199,10 @@ def _store(
     """Points, cursor, schedule, status facts and the run row: one transaction."""
     outcome = run_outcome(result.parts)
     with unit_of_work() as session:
-        written = upsert_points(session, snapshot.owner, stamp(result.points, request.window_end))
+        points = stamp(result.points, request.window_end)
+        deprecation_switches(session, snapshot.owner, snapshot.platform, points)
+        part_failures(session, snapshot.owner, snapshot.platform, result.parts)
+        written = upsert_points(session, snapshot.owner, points)
         lifecycle.save_collection(
             session,
             request.account_id,

@@ -5,16 +5,20 @@ is ``active`` and ``next_collect_at`` has passed. Due rows are claimed a page at
 ``FOR UPDATE SKIP LOCKED`` — two overlapping scheduler runs never claim the same account — and
 ``next_collect_at`` advances by the account's cadence in the same transaction that sends the
 messages, so running the same tick twice enqueues nothing twice. Messages are sent with
-``SendMessageBatch`` (10 per call) and spread across the window with per-message delays so each
-platform's quota sees a trickle, not a burst. An entry SQS refuses is left due; once SQS does
-not answer within its time budget, the rest of the tick is left due without further calls.
+``SendMessageBatch`` (10 per call, :data:`SEND_CONCURRENCY` calls in flight: boto3 clients are
+thread-safe) and spread across the window with per-message delays so each platform's quota sees
+a trickle, not a burst. An entry SQS refuses is left due; once SQS does not answer within its
+time budget, the rest of the tick is left due without further calls. There is no page cap: a
+tick runs until nothing is due or the invocation has too little time left for one more page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections import defaultdict
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,12 +28,17 @@ from sqlalchemy.orm import Session
 
 from socialmetrics.accounts import lifecycle
 from socialmetrics.aws import unreachable
+from socialmetrics.budgets import RemainingTime, aws_worst_seconds, database_worst_seconds
 from socialmetrics.collection.messages import CollectRequest
+from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.platforms import Platform, collect_queue_key
 
 SQS_BATCH = 10
 SQS_MAX_DELAY_SECONDS = 900
+# SendMessageBatch calls in flight at once: botocore's default connection pool per client (10),
+# so no call waits for or discards a connection.
+SEND_CONCURRENCY = 10
 
 _CLAIM = text(
     """
@@ -58,6 +67,7 @@ class TickResult:
     claimed: int = 0
     enqueued: int = 0
     failed: int = 0
+    out_of_time: bool = False
     by_queue: dict[str, int] = field(default_factory=dict)
 
 
@@ -95,15 +105,14 @@ def _requests(rows: list[Any], job_id: str, now: datetime) -> list[CollectReques
     return requests
 
 
-def send_requests(
-    sqs: Any, queue_urls: dict[str, str], requests: list[CollectRequest], window_seconds: int
-) -> set[int]:
-    """Send each request to its platform family's queue; returns account ids SQS refused."""
+def _batches(
+    queue_urls: dict[str, str], requests: list[CollectRequest], window_seconds: int
+) -> list[tuple[str, list[CollectRequest], list[dict[str, Any]]]]:
+    """``(queue url, requests, entries)`` per ``SendMessageBatch`` call, per family queue."""
     by_queue: dict[str, list[CollectRequest]] = defaultdict(list)
     for request in requests:
         by_queue[collect_queue_key(request.platform)].append(request)
-    refused: set[int] = set()
-    unreachable_sqs = False
+    batches = []
     for key, queued in by_queue.items():
         delays = spread_delays(len(queued), window_seconds)
         for start in range(0, len(queued), SQS_BATCH):
@@ -120,17 +129,52 @@ def send_requests(
                 }
                 for offset, request in enumerate(chunk)
             ]
-            if unreachable_sqs:  # do not spend another call's budget on a hung endpoint
-                refused.update(request.account_id for request in chunk)
-                continue
-            try:
-                response = sqs.send_message_batch(QueueUrl=queue_urls[key], Entries=entries)
-            except Exception as exc:
-                refused.update(request.account_id for request in chunk)
-                unreachable_sqs = unreachable(exc)
-                continue
-            refused.update(int(failure["Id"]) for failure in response.get("Failed", []))
+            batches.append((queue_urls[key], chunk, entries))
+    return batches
+
+
+def send_requests(
+    sqs: Any,
+    queue_urls: dict[str, str],
+    requests: list[CollectRequest],
+    window_seconds: int,
+    executor: Executor | None = None,
+) -> set[int]:
+    """Send each request to its platform family's queue; returns account ids SQS refused.
+
+    With an ``executor`` the ``SendMessageBatch`` calls after the first run concurrently on it;
+    without, one after another. The first call goes alone, and once a call finds SQS unreachable
+    the calls not yet started are skipped (their accounts count as refused), so a hung endpoint
+    costs about one call's time budget, not one per call."""
+    hung = threading.Event()
+
+    def send(batch: tuple[str, list[CollectRequest], list[dict[str, Any]]]) -> set[int]:
+        url, chunk, entries = batch
+        if hung.is_set():
+            return {request.account_id for request in chunk}
+        try:
+            response = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        except Exception as exc:
+            if unreachable(exc):
+                hung.set()
+            return {request.account_id for request in chunk}
+        return {int(failure["Id"]) for failure in response.get("Failed", [])}
+
+    batches = _batches(queue_urls, requests, window_seconds)
+    if not batches:
+        return set()
+    refused = send(batches[0])  # alone: a hung SQS costs one call's budget, not one per thread
+    rest = batches[1:]
+    for failed in executor.map(send, rest) if executor is not None else map(send, rest):
+        refused |= failed
     return refused
+
+
+def page_seconds() -> float:
+    """The longest one page may take when its dependencies hang: a database statement, then
+    SQS calls until the first one that times out (later calls are skipped)."""
+    settings = get_settings()
+    return database_worst_seconds(settings) + aws_worst_seconds(settings)
 
 
 def run_tick(
@@ -140,31 +184,38 @@ def run_tick(
     now: datetime,
     page_size: int,
     window_seconds: int,
-    max_pages: int = 100,
+    context: RemainingTime | None = None,
 ) -> TickResult:
     """Claim due accounts page by page, enqueue them, advance the ones SQS accepted.
 
     Each page is one unit of work (committed after its messages were accepted), so row locks
     are short and a crash loses at most one page's claims — never a message: an account whose
-    message was not accepted stays due for the next tick."""
+    message was not accepted stays due for the next tick. The loop ends when a page comes back
+    short (nothing more is due: every claimed account moved past ``now``), when SQS refused
+    something, or when ``context`` has less than :func:`page_seconds` left — the rest stays due
+    for the next tick."""
     result = TickResult(job_id=job_id_for(now))
-    for _ in range(max_pages):
-        with unit_of_work() as session:
-            rows = claim_due(session, now, page_size)
-            requests = _requests(rows, result.job_id, now)
-            refused = send_requests(sqs, queue_urls, requests, window_seconds)
-            accepted = [r.account_id for r in requests if r.account_id not in refused]
-            if accepted:
-                lifecycle.advance_schedule(session, accepted, now)
-        result.claimed += len(rows)
-        result.enqueued += len(accepted)
-        result.failed += len(refused)
-        for request in requests:
-            if request.account_id not in refused:
-                key = collect_queue_key(request.platform)
-                result.by_queue[key] = result.by_queue.get(key, 0) + 1
-        if refused or len(rows) < page_size:
-            break
+    budget = page_seconds()
+    with ThreadPoolExecutor(SEND_CONCURRENCY, thread_name_prefix="fan-out") as executor:
+        while context is None or context.get_remaining_time_in_millis() / 1000 >= budget:
+            with unit_of_work() as session:
+                rows = claim_due(session, now, page_size)
+                requests = _requests(rows, result.job_id, now)
+                refused = send_requests(sqs, queue_urls, requests, window_seconds, executor)
+                accepted = [r.account_id for r in requests if r.account_id not in refused]
+                if accepted:
+                    lifecycle.advance_schedule(session, accepted, now)
+            result.claimed += len(rows)
+            result.enqueued += len(accepted)
+            result.failed += len(refused)
+            for request in requests:
+                if request.account_id not in refused:
+                    key = collect_queue_key(request.platform)
+                    result.by_queue[key] = result.by_queue.get(key, 0) + 1
+            if refused or len(rows) < page_size:
+                break
+        else:
+            result.out_of_time = True
     return result
 
 

@@ -26,10 +26,12 @@ from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from socialmetrics.budgets import DB_READ_GRACE_SECONDS
 from socialmetrics.config import Settings, get_settings
 from socialmetrics.db.faults import leaves_connection_in_step
+from socialmetrics.db.tcp import install_no_delay
 
-READ_GRACE_SECONDS = 1.0  # socket read timeout = statement_timeout + this
+READ_GRACE_SECONDS = DB_READ_GRACE_SECONDS  # socket read timeout = statement_timeout + this
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -63,6 +65,7 @@ def build_engine(settings: Settings, **overrides: Any) -> Engine:
         )
     options.update(overrides)
     engine = create_engine(settings.database_url, **options)
+    install_no_delay(engine)
     statement_timeout = settings.db_statement_timeout_ms
     read_timeout = read_timeout_seconds(settings)
 

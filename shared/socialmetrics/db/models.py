@@ -99,7 +99,9 @@ class Account(Base):
             "status IN ('active', 'reauth_required', 'not_found', 'revoked')",
             name="accounts_status_check",
         ),
-        Index("accounts_due_idx", "next_collect_at", postgresql_where=text("status = 'active'")),
+        Index(
+            "accounts_due_idx", "next_collect_at", "id", postgresql_where=text("status = 'active'")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -347,6 +349,7 @@ class WebhookDelivery(Base):
             "status IN ('pending', 'succeeded', 'dead')", name="webhook_deliveries_status_check"
         ),
         Index("webhook_deliveries_endpoint_idx", "endpoint_id", "id"),
+        Index("webhook_deliveries_event_idx", "event_id"),
         Index(
             "webhook_deliveries_pending_idx",
             "next_attempt_at",

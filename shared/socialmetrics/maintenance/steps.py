@@ -89,6 +89,23 @@ def prune_collection_runs(settings: Settings, now: datetime) -> dict[str, Any]:
     return {"deleted": int(result.rowcount or 0)}  # type: ignore[attr-defined]
 
 
+def prune_signal_events(settings: Settings, now: datetime) -> dict[str, Any]:
+    """Outbound events and their delivery logs are kept ``SIGNAL_EVENTS_RETENTION_DAYS``: far
+    past the ~24 h retry schedule, long enough for a tenant to read its delivery log. An event
+    the relay has not handed over yet, or with a delivery still pending, is never pruned."""
+    cutoff = now - timedelta(days=settings.signal_events_retention_days)
+    with unit_of_work() as session:
+        result = session.execute(
+            text(
+                "DELETE FROM signal_events e WHERE e.created_at < :cutoff"
+                " AND e.relayed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+                " WHERE d.event_id = e.id AND d.status = 'pending')"
+            ),
+            {"cutoff": cutoff},
+        )
+    return {"cutoff": cutoff.isoformat(), "deleted": int(result.rowcount or 0)}  # type: ignore[attr-defined]
+
+
 Step = Callable[[Settings, datetime], dict[str, Any]]
 
 
@@ -140,4 +157,5 @@ def default_steps() -> list[tuple[str, Step]]:
         ("prune_webhook_events", prune_webhook_events),
         ("prune_audit_log", prune_audit_log),
         ("prune_collection_runs", prune_collection_runs),
+        ("prune_signal_events", prune_signal_events),
     ]

@@ -23,7 +23,7 @@ Kind = Literal["id", "number", "count", "time", "code", "text"]
 """How a field is typed and rendered:
 
 - ``id``/``count``: integer; ``number``: a JSON number (integral values as integers), or the
-  exact decimal as a string where a JSON number cannot carry it (see :func:`number`);
+  exact decimal as a string where a JSON number cannot carry it (see :func:`json_number`);
 - ``time``: UTC ISO 8601 with ``Z``;
 - ``code``: a string from a fixed vocabulary; ``text``: free text (CSV-injection guarded).
 """
@@ -122,12 +122,12 @@ def iso(moment: datetime) -> str:
 MAX_EXACT_INTEGER = 2**53  # every integer up to this is exact in an IEEE 754 double
 
 
-def number(value: Decimal) -> int | float | str:
+def json_number(value: Decimal) -> int | float | str:
     """A metric value for JSON, never failing to encode: integers up to 2^53 as JSON integers
     (the seed's ``1000``), other values within the double range as the nearest double, and
     anything a JSON number cannot carry faithfully (beyond the double range, tiny values that
     would round to 0, integers beyond 2^53, NaN) as the exact decimal in a string. CSV always
-    carries the exact decimal."""
+    carries the exact decimal. The opposite direction is ``points.decimal_from_platform``."""
     if value.is_finite() and value == value.to_integral_value():
         if abs(value) <= MAX_EXACT_INTEGER:
             return int(value)
@@ -136,6 +136,9 @@ def number(value: Decimal) -> int | float | str:
     if math.isfinite(nearest) and (nearest != 0 or value == 0):
         return nearest
     return str(value)
+
+
+CSV_CHUNK = 64 * 1024  # characters per streamed piece of a CSV export
 
 
 def csv_safe(value: str) -> str:
@@ -152,7 +155,7 @@ Encoder = Callable[[Any], Any]
 
 def _json_encoder(f: Field) -> Encoder | None:
     if f.kind == "number":
-        return number
+        return json_number
     if f.kind == "time":
         return iso
     return None
@@ -195,16 +198,20 @@ def summary_json(row: Mapping[Any, Any]) -> dict[str, Any]:
     return _render(_SUMMARY_JSON, row)
 
 
-def csv_lines(rows: Iterable[Mapping[Any, Any]]) -> Iterator[str]:
-    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row."""
+def csv_lines(rows: Iterable[Mapping[Any, Any]], chunk: int = CSV_CHUNK) -> Iterator[str]:
+    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row, handed
+    out in pieces of about ``chunk`` characters (a streamed response pays its per-piece cost,
+    e.g. a worker-thread hop, once per piece instead of once per row)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _ in _METRIC_CSV])
-    yield buffer.getvalue()
     for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
         writer.writerow(
             [row[name] if encode is None else encode(row[name]) for name, encode in _METRIC_CSV]
         )
+        if buffer.tell() >= chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue()

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 from socialmetrics import bounds
 from socialmetrics.errors import InvalidInput
 from socialmetrics.metrics_query import queries
-from socialmetrics.metrics_query.fields import SUMMARY_GROUP, csv_lines, iso, metric_json, number
+from socialmetrics.metrics_query.fields import (
+    SUMMARY_GROUP,
+    csv_lines,
+    iso,
+    json_number,
+    metric_json,
+)
 from socialmetrics.metrics_query.queries import MetricFilter
 
 __all__ = [
@@ -34,9 +40,9 @@ __all__ = [
     "encode_cursor",
     "iso",
     "iter_metrics",
+    "json_number",
     "list_metrics",
     "metric_json",
-    "number",
     "summarise",
 ]
 

@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -38,7 +37,7 @@ from socialmetrics.catalog import normalise, scale
 from socialmetrics.config import Settings
 from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
-from socialmetrics.points import MetricPoint, ObjectType, Period
+from socialmetrics.points import MetricPoint, ObjectType, Period, decimal_from_platform
 from socialmetrics.providers.errors import (
     BudgetExhausted,
     MalformedResponse,
@@ -65,19 +64,6 @@ def expiry(now: datetime, seconds: object) -> datetime | None:
         seconds = int(seconds)
     if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
         return now + timedelta(seconds=float(seconds))
-    return None
-
-
-def number(value: object) -> Decimal | None:
-    """A provider value as a Decimal, or ``None`` if it is absent or not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | str):
-        try:
-            parsed = Decimal(str(value))
-        except InvalidOperation:
-            return None
-        return parsed if parsed.is_finite() else None
     return None
 
 
@@ -303,7 +289,7 @@ class PointSink:
         The value is converted to the metric's unit by the catalog's ``scale`` (e.g. s → ms).
         """
         metric = normalise(self.platform, object_type, raw_name)
-        parsed = number(value)
+        parsed = decimal_from_platform(value)
         if metric is None or parsed is None:
             return None
         point = MetricPoint(

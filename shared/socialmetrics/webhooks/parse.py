@@ -35,6 +35,7 @@ from typing import Any
 
 from socialmetrics.logging import logger
 from socialmetrics.platforms import Platform
+from socialmetrics.points import decimal_from_platform
 from socialmetrics.webhooks import limits
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
 from socialmetrics.webhooks.limits import Rejected
@@ -191,16 +192,6 @@ def _whatsapp(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
                 )
 
 
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _instagram(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
     account = _id(entry.get("id"))
     if not account:
@@ -215,7 +206,7 @@ def _instagram(entry: dict[str, Any], received_at: datetime) -> Iterator[Event]:
             metrics = {
                 key: str(number)
                 for key, raw in value.items()
-                if key != "media_id" and (number := _number(raw)) is not None
+                if key != "media_id" and (number := decimal_from_platform(raw)) is not None
             }
             if media_id and metrics:
                 yield Event(

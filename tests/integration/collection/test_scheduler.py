@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from benchmarks import sqs_standin
 from functions.scheduler.handler import handler, tick_time
 from local.runtime.aws import Resources
 from socialmetrics.aws import client, queue_url
@@ -17,6 +19,7 @@ from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.collection.planning import run_tick, spread_delays
 from socialmetrics.db.engine import unit_of_work
 from tests.factories import give_consent, make_account, make_user, set_account
+from tests.support import reset_process_state
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 FAMILY_QUEUES = ("collect-x", "collect-meta", "collect-tiktok")
@@ -145,3 +148,63 @@ def test_tick_time_falls_back_to_now_for_bad_input() -> None:
     assert tick_time({"time": "2026-11-28T12:00:00Z"}) == NOW
     assert tick_time({"time": "garbage"}).tzinfo is not None
     assert tick_time({}).tzinfo is not None
+
+
+def test_concurrent_fan_out_sends_every_due_account_exactly_once(queues: Resources) -> None:
+    platforms = ("X", "Instagram", "Facebook", "WhatsApp", "TikTok")
+    ids = {_due_account(platforms[i % 5]) for i in range(60)}
+    urls = {key: queue_url(key) for key in FAMILY_QUEUES}
+    # pages of 25: four SendMessageBatch calls a page, three of them at once on the pool
+    result = run_tick(client("sqs"), urls, now=NOW, page_size=25, window_seconds=0)
+    assert (result.claimed, result.enqueued, result.failed) == (60, 60, 0)
+    assert not result.out_of_time
+    seen = [b["account_id"] for key in FAMILY_QUEUES for b in _drain(key)]
+    assert sorted(seen) == sorted(ids)  # each account once, none twice
+    with unit_of_work() as session:
+        due = session.execute(
+            text("SELECT count(*) FROM accounts WHERE next_collect_at <= :now"), {"now": NOW}
+        ).scalar_one()
+    assert due == 0
+
+
+@pytest.fixture
+def standin_sqs(queues: Resources, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The SQS stand-in (a loopback server speaking SendMessageBatch) as the SQS endpoint."""
+    with sqs_standin.standin(latency_ms=0) as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", endpoint)
+        reset_process_state()
+        yield endpoint
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SQS")
+    reset_process_state()
+
+
+def test_a_failed_batch_entry_leaves_only_that_account_due(standin_sqs: str) -> None:
+    ids = sorted(_due_account("Instagram") for _ in range(12))
+    sqs_standin.fail_ids(standin_sqs, [ids[3]])
+    urls = {key: f"{standin_sqs}/123456789012/{key}" for key in FAMILY_QUEUES}
+    result = run_tick(client("sqs"), urls, now=NOW, page_size=50, window_seconds=0)
+    assert (result.enqueued, result.failed) == (11, 1)
+    with unit_of_work() as session:
+        due = session.execute(
+            text("SELECT id FROM accounts WHERE next_collect_at <= :now"), {"now": NOW}
+        ).scalars()
+        assert list(due) == [ids[3]]
+    sqs_standin.fail_ids(standin_sqs, [])
+    again = run_tick(client("sqs"), urls, now=NOW, page_size=50, window_seconds=0)
+    assert (again.enqueued, again.failed) == (1, 0)
+    assert sqs_standin.stats(standin_sqs)["duplicates"] == 0
+
+
+class _EndingInvocation:
+    def get_remaining_time_in_millis(self) -> int:
+        return 1_000
+
+
+def test_a_tick_without_time_for_one_more_page_leaves_the_accounts_due(queues: Resources) -> None:
+    _due_account("X")
+    urls = {key: queue_url(key) for key in FAMILY_QUEUES}
+    result = run_tick(
+        client("sqs"), urls, now=NOW, page_size=2, window_seconds=0, context=_EndingInvocation()
+    )
+    assert (result.claimed, result.enqueued, result.out_of_time) == (0, 0, True)
+    assert _tick().enqueued == 1  # still due for the next tick
