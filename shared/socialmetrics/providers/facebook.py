@@ -17,7 +17,12 @@ from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers.base import PointSink
-from socialmetrics.providers.meta import GraphClient, insight_value, parse_graph_time
+from socialmetrics.providers.meta import (
+    GraphClient,
+    add_daily_values,
+    insight_value,
+    parse_graph_time,
+)
 from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.types import (
     AccountRef,
@@ -97,16 +102,7 @@ class FacebookClient(GraphClient):
                         headers,
                         unavailable,
                     )
-                    for entry in entries:
-                        for value in entry.get("values") or []:
-                            at = parse_graph_time(value.get("end_time"))
-                            if at is not None:
-                                sink.add(
-                                    str(entry.get("name")),
-                                    value.get("value"),
-                                    period="day",
-                                    collected_at=at - timedelta(days=1),
-                                )
+                    add_daily_values(sink, entries)
                     new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
                     note_backfill(
                         new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now

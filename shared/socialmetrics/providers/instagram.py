@@ -24,7 +24,12 @@ from typing import Any
 from socialmetrics.platforms import Platform
 from socialmetrics.points import ObjectType
 from socialmetrics.providers.base import PointSink, Session, grant_from, utcnow
-from socialmetrics.providers.meta import GraphClient, insight_value, parse_graph_time
+from socialmetrics.providers.meta import (
+    GraphClient,
+    add_daily_values,
+    insight_value,
+    parse_graph_time,
+)
 from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.types import (
     AccountRef,
@@ -130,7 +135,7 @@ class InstagramClient(GraphClient):
                     cursor.get("insights_until"), now, horizon, self.settings.restatement_days
                 )
                 for start, end in chunks(since, until, SERIES_SPAN_DAYS):
-                    for entry in await self.insights(
+                    entries = await self.insights(
                         session,
                         insights_url,
                         SERIES_METRICS,
@@ -142,16 +147,8 @@ class InstagramClient(GraphClient):
                         },
                         headers,
                         unavailable,
-                    ):
-                        for value in entry.get("values") or []:
-                            at = parse_graph_time(value.get("end_time"))
-                            if at is not None:
-                                sink.add(
-                                    str(entry.get("name")),
-                                    value.get("value"),
-                                    period="day",
-                                    collected_at=at - timedelta(days=1),
-                                )
+                    )
+                    add_daily_values(sink, entries)
                     new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
                     note_backfill(
                         new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now

@@ -15,13 +15,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from socialmetrics.providers import errors
-from socialmetrics.providers.base import BaseClient, Session, grant_from, utcnow
+from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
 from socialmetrics.providers.rate_limits import UsageSnapshot, meta_reset_at, meta_usage
 from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
 from socialmetrics.providers.windows import Page, walk_history
@@ -211,6 +211,21 @@ def insight_value(entry: dict[str, Any]) -> object:
         return total.get("value")
     values = entry.get("values") or []
     return values[-1].get("value") if values and isinstance(values[-1], dict) else None
+
+
+def add_daily_values(sink: PointSink, entries: list[dict[str, Any]]) -> None:
+    """A ``period=day`` insights answer into points: Graph dates each value by the end of its
+    day, so the point is stored at the day's start."""
+    for entry in entries:
+        for value in entry.get("values") or []:
+            at = parse_graph_time(value.get("end_time"))
+            if at is not None:
+                sink.add(
+                    str(entry.get("name")),
+                    value.get("value"),
+                    period="day",
+                    collected_at=at - timedelta(days=1),
+                )
 
 
 def parse_graph_time(value: object) -> datetime | None:
