@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from socialmetrics.compliance.audit import Actor
+from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import (
     BadRequest,
@@ -106,6 +107,25 @@ PROBLEMS: dict[int, tuple[str, DomainError]] = {
 # (503: sent when a dependency is out of its time budget or AWS fails; see api/problems.py.)
 PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 PAGE_HEADERS = ("X-Next-Cursor", "Link")
+
+
+def page_limit(limit: int | None, default: int) -> int:
+    """A list route's page size: ``default`` when absent, 422 above ``API_PAGE_MAX``."""
+    cap = get_settings().api_page_max
+    if limit is not None and limit > cap:
+        raise InvalidInput(
+            f"limit must be at most {cap}.",
+            errors=[{"loc": ["query", "limit"], "msg": f"at most {cap}"}],
+        )
+    return limit or default
+
+
+def next_page_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
+    """``X-Next-Cursor`` and ``Link: rel="next"`` for a keyset page (none on the last page)."""
+    if next_cursor is None:
+        return {}
+    url = request.url.include_query_params(cursor=next_cursor)
+    return {"X-Next-Cursor": next_cursor, "Link": f'<{url.path}?{url.query}>; rel="next"'}
 
 
 def header_refs(*names: str) -> dict[str, dict[str, str]]:

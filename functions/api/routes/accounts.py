@@ -13,7 +13,15 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from functions.api.deps import MAX_ID, AdminActor, CurrentActor, problem_responses, route
+from functions.api.deps import (
+    MAX_ID,
+    AdminActor,
+    CurrentActor,
+    next_page_headers,
+    page_limit,
+    problem_responses,
+    route,
+)
 from functions.api.schemas import AccountOut, BackfillOut, PartOut, RunOut
 from socialmetrics.accounts import queries
 from socialmetrics.accounts.platforms import find_platform
@@ -35,23 +43,6 @@ PlatformQ = Annotated[
 ]
 UserIdQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Whose accounts (admins)")]
 DEFAULT_PAGE = 50
-
-
-def _limit(limit: int | None) -> int:
-    cap = get_settings().api_page_max
-    if limit is not None and limit > cap:
-        raise InvalidInput(
-            f"limit must be at most {cap}.",
-            errors=[{"loc": ["query", "limit"], "msg": f"at most {cap}"}],
-        )
-    return limit or DEFAULT_PAGE
-
-
-def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
-    if next_cursor is None:
-        return {}
-    url = request.url.include_query_params(cursor=next_cursor)
-    return {"X-Next-Cursor": next_cursor, "Link": f'<{url.path}?{url.query}>; rel="next"'}
 
 
 def _run_out(run: queries.Run) -> RunOut:
@@ -148,13 +139,13 @@ def list_accounts(
             user_id=_owner_scope(actor, user_id),
             platform_id=platform_id,
             status=status,
-            limit=_limit(limit),
+            limit=page_limit(limit, DEFAULT_PAGE),
             cursor=cursor,
             now=datetime.now(UTC),
             pause_pct=settings.rate_limit_pause_pct,
         )
     body = [_account_out(v).model_dump(mode="json") for v in views]
-    return JSONResponse(body, headers=_next_headers(request, next_cursor))
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 @route(
@@ -188,9 +179,11 @@ def list_runs(
 ) -> JSONResponse:
     _visible_account(actor, account_id)
     with unit_of_work() as session:
-        runs, next_cursor = queries.list_runs(session, account_id, _limit(limit), cursor)
+        runs, next_cursor = queries.list_runs(
+            session, account_id, page_limit(limit, DEFAULT_PAGE), cursor
+        )
     body = [_run_out(r).model_dump(mode="json") for r in runs]
-    return JSONResponse(body, headers=_next_headers(request, next_cursor))
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 class CollectQueued(BaseModel):

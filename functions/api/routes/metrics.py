@@ -17,6 +17,8 @@ from functions.api.deps import (
     PAGE_HEADERS,
     CurrentActor,
     header_refs,
+    next_page_headers,
+    page_limit,
     problem_responses,
     route,
 )
@@ -24,7 +26,6 @@ from functions.api.schemas import MetricList, SummaryList
 from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
-from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
@@ -189,23 +190,6 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
     )
 
 
-def _limit(limit: int | None, default: int) -> int:
-    cap = get_settings().api_page_max
-    if limit is not None and limit > cap:
-        raise InvalidInput(
-            f"limit must be at most {cap}.",
-            errors=[{"loc": ["query", "limit"], "msg": f"at most {cap}"}],
-        )
-    return limit or default
-
-
-def _next_headers(request: Request, next_cursor: str | None) -> dict[str, str]:
-    if next_cursor is None:
-        return {}
-    url = request.url.include_query_params(cursor=next_cursor)
-    return {"X-Next-Cursor": next_cursor, "Link": f'<{url.path}?{url.query}>; rel="next"'}
-
-
 @route(
     router,
     "GET",
@@ -229,7 +213,7 @@ def list_metrics(
     accept: Annotated[str | None, Header(max_length=512)] = None,
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
-    page = _limit(q.limit, 100)
+    page = page_limit(q.limit, 100)
     with unit_of_work() as session:
         f = _filter(session, actor, "metrics.read", q)
         if q.cursor:
@@ -242,7 +226,9 @@ def list_metrics(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
         )
-    return JSONResponse([metric_json(r) for r in rows], headers=_next_headers(request, next_cursor))
+    return JSONResponse(
+        [metric_json(r) for r in rows], headers=next_page_headers(request, next_cursor)
+    )
 
 
 @route(
@@ -262,9 +248,9 @@ def summary(
     interval: Literal["day", "week", "month"] = "day",
     agg: Literal["sum", "avg", "min", "max", "last"] = "sum",
 ) -> Response:
-    page = _limit(q.limit, 1000)
+    page = page_limit(q.limit, 1000)
     with unit_of_work() as session:
         f = _filter(session, actor, "metrics.summary", q)
         rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
     body = [summary_json(r) for r in rows]
-    return JSONResponse(body, headers=_next_headers(request, next_cursor))
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
