@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from benchmarks.goals import table
 from benchmarks.harness import Comparison, apply_defaults, aws_endpoint, migrated_database
 
 NAMES = ("cold_import", "upsert", "pagination", "api_load", "webhook", "fanout", "scheduler")
@@ -65,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(result)
             print(result.line(), flush=True)
     print(f"({len(results)} benchmarks in {time.perf_counter() - started:.0f} s)")
+    print("\nGoals (issue 16):")
+    for line in table([goal for result in results for goal in result.goals]):
+        print(line)
     if args.markdown:
         print("\n| benchmark | candidate | baseline | result |\n|---|---|---|---|")
         for result in results:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from benchmarks.goals import Measured
 from benchmarks.harness import Comparison, make_owner, rate, samples
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, copy_lines, upsert_points
@@ -138,4 +139,7 @@ def run(rows: int = 100_000, repeat: int = 3, unnest: bool = True) -> Comparison
         unit="points",
         runs=repeat,
         note=note,
+        goals=(
+            Measured("upsert_vs_copy", baseline / candidate, f"{rows:,} rows, median of {repeat}"),
+        ),
     )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from local.runtime import postgres
 
 if TYPE_CHECKING:
+    from benchmarks.goals import Measured
     from local.runtime.aws import Resources
     from socialmetrics.db.metrics import Owner
 
@@ -52,6 +53,7 @@ class Comparison:
     unit: str = ""
     runs: int = 3
     note: str = ""
+    goals: tuple[Measured, ...] = ()  # the issue-16 goal rows this comparison measures
 
     @property
     def ratio(self) -> float:

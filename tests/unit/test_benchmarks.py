@@ -135,3 +135,21 @@ def test_pagination_refuses_a_page_beyond_the_data_set() -> None:
 
     with pytest.raises(ValueError, match="inside the data set"):
         run(points=1_000, page=11, page_size=100)
+
+
+def test_goal_table_lists_every_goal_with_its_verdict() -> None:
+    from benchmarks.goals import GOALS, Measured, table
+
+    lines = table([Measured("upsert_vs_copy", 0.84, "100k rows"), Measured("read_rps", 120.0)])
+    assert len(lines) == 2 + len(GOALS)
+    assert "| 0.84x | ≥ 0.70x | yes | 100k rows |" in lines[2]
+    rps = next(line for line in lines if line.startswith("| req/s"))
+    assert "120.00 req/s | ≥ 400.00 req/s | **no**" in rps
+    assert sum("not measured" in line for line in lines) == len(GOALS) - 2
+
+
+def test_a_measurement_must_name_a_goal() -> None:
+    from benchmarks.goals import Measured
+
+    with pytest.raises(KeyError):
+        Measured("no_such_goal", 1.0)

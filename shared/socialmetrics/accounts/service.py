@@ -127,7 +127,7 @@ def register_token(
         session.add(account)
     session.flush()
     if not rotated:  # webhook events that arrived before the account was known
-        from socialmetrics.webhooks import rematch_unmatched
+        from socialmetrics.webhooks.apply import rematch_unmatched
 
         rematch_unmatched(session, platform.name, platform_user_id)
     audit(

@@ -23,7 +23,7 @@ from local.runtime.postgres import free_port
 from socialmetrics.aws import client
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner
-from socialmetrics.webhooks import rematch_unmatched
+from socialmetrics.webhooks.apply import rematch_unmatched
 from tests.factories import give_consent, make_account, set_account
 from tests.integration.webhooks.conftest import SECRETS, queue_arn, receive_all
 from tests.integration.webhooks.test_receivers import tiktok_header, x_header
