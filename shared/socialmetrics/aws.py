@@ -71,9 +71,7 @@ def queue_url(key: str) -> str:
 
 
 def reset_caches() -> None:
-    """Forget clients and resolved names (tests that switch endpoints call this)."""
+    """Forget clients and resolved names (``local.runtime.process.reset_process_state`` calls
+    this, with the other process-wide caches, after an endpoint changes)."""
     client.cache_clear()
     queue_url.cache_clear()
-    from socialmetrics import secrets  # its Secrets Manager reader holds a client
-
-    secrets.reset_cache()
