@@ -88,6 +88,11 @@ class Comparison:
         )
 
 
+class NotMeasured(Exception):
+    """A benchmark that cannot run here (say, its tool could not be installed offline): the
+    run goes on, and the reason is printed where its result would be."""
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "∞"
 
