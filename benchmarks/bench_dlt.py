@@ -61,7 +61,8 @@ from socialmetrics.platforms import Platform
 ACCOUNTS = 20
 POSTS = 30  # one page of posts per account (the collector asks for 100 a page)
 LATENCY_MS = 50
-MAX_ACCOUNTS = 400  # the sandbox's request log keeps the last 2,000 calls (4 per account a round)
+SANDBOX_LOG = 2_000  # the sandbox's state shows its last 2,000 calls; a round must fit
+PAGE = 100  # posts per timeline page (the collector's max_results)
 VOLATILE = ("start_time",)  # derived from the clock when the request is made
 QUEUE = "collect-x"
 Call = tuple[str, tuple[tuple[str, str], ...]]
@@ -275,8 +276,8 @@ def run(
     latency_ms: int = LATENCY_MS,
     repeat: int = 3,
 ) -> Comparison:
-    if not 1 <= accounts <= MAX_ACCOUNTS:
-        raise ValueError(f"accounts must be 1..{MAX_ACCOUNTS}")
+    if accounts < 1 or 2 * accounts * (2 + posts // PAGE) > SANDBOX_LOG:
+        raise ValueError(f"{accounts} accounts of {posts} posts do not fit the sandbox's log")
     try:
         python = env.ensure()
     except env.EnvironmentUnavailable as exc:
