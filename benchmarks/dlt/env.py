@@ -50,8 +50,8 @@ def _run(command: list[str]) -> None:
     except subprocess.TimeoutExpired as exc:
         raise EnvironmentUnavailable(f"{command[1]} timed out after {exc.timeout:.0f} s") from exc
     if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        reason = lines[-1].strip() if lines else f"exit status {done.returncode}"
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        reason = " / ".join(dict.fromkeys([lines[0], lines[-1]])) if lines else "no output"
         raise EnvironmentUnavailable(f"could not install the pinned dlt (offline?): {reason}")
 
 

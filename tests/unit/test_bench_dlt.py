@@ -59,10 +59,12 @@ def test_an_environment_is_current_only_when_built_from_the_same_pins(tmp_path: 
     assert not env.is_current(built, pins)
 
 
-def test_a_failed_install_is_reported_with_its_last_error_line() -> None:
-    failing = ["sh", "-c", "echo 'network unreachable' >&2; exit 2"]
-    with pytest.raises(env.EnvironmentUnavailable, match=r"offline.*network unreachable"):
-        env._run(failing)
+def test_a_failed_install_is_reported_with_its_first_and_last_error_lines() -> None:
+    script = "echo 'No solution' >&2; echo 'detail' >&2; echo 'hint: offline' >&2; exit 2"
+    with pytest.raises(env.EnvironmentUnavailable, match=r"\?\): No solution / hint: offline$"):
+        env._run(["sh", "-c", script])
+    with pytest.raises(env.EnvironmentUnavailable, match=r"\?\): no output$"):
+        env._run(["false", "--"])
 
 
 def test_rest_api_config_fetches_each_account_with_its_own_token() -> None:
