@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -41,7 +42,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.dlt import env
 from benchmarks.dlt.config import ROOT
-from benchmarks.dlt.worker import Worker, worker
+from benchmarks.dlt.worker import worker
 from benchmarks.goals import Measured
 from benchmarks.harness import Comparison, NotMeasured, reset_process_state
 from infra import definition
@@ -269,6 +270,20 @@ def psycopg2_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+SIDES = ("project", "dlt", "dlt one at a time")  # dlt with and without parallelized
+
+
+@dataclass
+class Round:
+    """One round: fresh accounts, each side's seconds, and what each stored."""
+
+    pairs: list[tuple[dict[str, str], int]]
+    tag: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    points: int = 0
+
+
 def run(
     resources: Resources,
     accounts: int = ACCOUNTS,
@@ -276,7 +291,7 @@ def run(
     latency_ms: int = LATENCY_MS,
     repeat: int = 3,
 ) -> Comparison:
-    if accounts < 1 or 2 * accounts * (2 + posts // PAGE) > SANDBOX_LOG:
+    if accounts < 1 or len(SIDES) * accounts * (2 + posts // PAGE) > SANDBOX_LOG:
         raise ValueError(f"{accounts} accounts of {posts} posts do not fit the sandbox's log")
     try:
         python = env.ensure()
@@ -285,8 +300,7 @@ def run(
     queue_arn = client("sqs").get_queue_attributes(
         QueueUrl=resources.queue_urls[QUEUE], AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
-    project_seconds: list[float] = []
-    dlt_seconds: list[float] = []
+    rounds: list[Round] = []
     with (
         sandbox_process() as sandbox_url,
         environment(base_url_env(sandbox_url)),
@@ -295,73 +309,72 @@ def run(
     ):
         user_id, platform_id = make_tenant()
         params: tuple[dict[str, str], dict[str, str]] | None = None
-        for round_ in range(repeat + 1):  # round 0 warms both sides up, untimed
+        for index in range(repeat + 1):  # round 0 warms every side up, untimed
             pairs = register_accounts(sandbox, user_id, platform_id, accounts, posts, latency_ms)
+            this = Round(pairs, f"dlt-{index}-{secrets.token_hex(3)}")
             remote_ids = {remote["id"] for remote, _ in pairs}
-            ids = [account_id for _, account_id in pairs]
-            tag = f"dlt-{round_}-{secrets.token_hex(3)}"
-            order = ("project", "dlt") if round_ % 2 == 0 else ("dlt", "project")
             seen: list[dict[str, Any]] = []
-            calls: dict[str, list[dict[str, Any]]] = {}
-            for side in order:
+            for side in SIDES[index % 3 :] + SIDES[: index % 3]:  # the project first in round 0
                 if side == "project":
-                    seconds = collect_with_project(sqs_events(ids, queue_arn, tag))
-                    points = stored_by_project(ids)
+                    ids = [account_id for _, account_id in pairs]
+                    this.seconds[side] = collect_with_project(sqs_events(ids, queue_arn, this.tag))
+                    this.points = stored_by_project(ids)
+                elif params is None:
+                    raise AssertionError("the warm-up round runs the project first")
                 else:
-                    if params is None:
-                        raise AssertionError("the warm-up round runs the project first")
-                    answer = _run_dlt(pipeline, sandbox_url, [r for r, _ in pairs], params, tag)
-                    seconds, rows = answer["seconds"], answer["rows"]
-                    if rows != {"users": accounts, "tweets": accounts * posts}:
-                        raise AssertionError(f"dlt loaded {rows}")
+                    job = dlt_job(sandbox_url, this, params, parallelized=side == "dlt")
+                    answer = pipeline.run(job)
+                    if answer["rows"] != {"users": accounts, "tweets": accounts * posts}:
+                        raise AssertionError(f"dlt loaded {answer['rows']}")
+                    this.seconds[side] = answer["seconds"]
                 logged = platform_calls(sandbox, remote_ids)
-                calls[side], seen = logged[len(seen) :], logged
-                if params is None:
-                    params = collector_params(calls["project"])
-                if round_:
-                    (project_seconds if side == "project" else dlt_seconds).append(seconds)
-            per_account = same_calls(calls["project"], calls["dlt"])
-    project, dlt = statistics.median(project_seconds), statistics.median(dlt_seconds)
-    batch = definition.queue(QUEUE).batch_size
+                this.calls[side], seen = logged[len(seen) :], logged
+                params = params or collector_params(this.calls["project"])
+            per_account = {same_calls(this.calls["project"], this.calls[s]) for s in SIDES[1:]}
+            rounds.append(this)
+    timed = {side: statistics.median(r.seconds[side] for r in rounds[1:]) for side in SIDES}
+    project, dlt = timed["project"], timed["dlt"]
+    calls = per_account.pop()
     how = (
-        f"{accounts} X accounts x {per_account} calls, {latency_ms} ms per call, {posts} posts"
-        f" each; median of {repeat} interleaved rounds after a warm-up; interpreter start and"
-        " imports excluded on both sides (handler timed in process, dlt's pipeline.run in its"
-        " worker)"
+        f"{accounts} X accounts x {calls} calls, {latency_ms} ms per call, {posts} posts each;"
+        f" dlt parallelized; median of {repeat} interleaved rounds after a warm-up; interpreter"
+        " start and imports excluded on both sides (handler timed in process, dlt's"
+        " pipeline.run in its worker)"
     )
     return Comparison(
-        name=f"collection of {accounts} X accounts ({per_account} calls each, {latency_ms} ms)",
-        baseline="dlt 1.31 rest_api pipeline into Postgres",
-        candidate=f"collector handler (SQS events of {batch})",
+        name=f"collection of {accounts} X accounts ({calls} calls each, {latency_ms} ms)",
+        baseline="dlt 1.31 rest_api pipeline into Postgres (parallelized)",
+        candidate=f"collector handler (SQS events of {definition.queue(QUEUE).batch_size})",
         baseline_seconds=dlt,
         candidate_seconds=project,
         unit_count=accounts,
         unit="accounts",
         runs=repeat,
         note=(
-            f"same calls on both sides; dlt loaded {accounts} users + {accounts * posts} posts,"
-            f" the collector stored {points:,} points; latency alone, one call after another:"
-            f" {accounts * per_account * latency_ms / 1000:.1f} s"
+            f"same calls on every side; dlt loaded {accounts} users + {accounts * posts} posts,"
+            f" the collector stored {rounds[-1].points:,} points; dlt one account at a time:"
+            f" {timed['dlt one at a time']:.2f} s; latency alone, one call after another:"
+            f" {accounts * calls * latency_ms / 1000:.1f} s"
         ),
         goals=(Measured("vs_dlt", dlt / project, how),),
     )
 
 
-def _run_dlt(
-    pipeline: Worker,
+def dlt_job(
     sandbox_url: str,
-    accounts: list[dict[str, str]],
+    this: Round,
     params: tuple[dict[str, str], dict[str, str]],
-    tag: str,
+    *,
+    parallelized: bool,
 ) -> dict[str, Any]:
-    return pipeline.run(
-        {
-            "base_url": base_url_env(sandbox_url)["X_API_BASE_URL"] + "/2",
-            "accounts": accounts,
-            "user_params": params[0],
-            "timeline_params": params[1],
-            "credentials": psycopg2_url(os.environ["DATABASE_URL"]),
-            "dataset": tag.replace("-", "_"),
-            "parallelized": True,
-        }
-    )
+    """The worker's job for this round: the accounts, the collector's parameters, a fresh
+    dataset (schema) in the benchmark's database."""
+    return {
+        "base_url": base_url_env(sandbox_url)["X_API_BASE_URL"] + "/2",
+        "accounts": [remote for remote, _ in this.pairs],
+        "user_params": params[0],
+        "timeline_params": params[1],
+        "credentials": psycopg2_url(os.environ["DATABASE_URL"]),
+        "dataset": f"{this.tag}-{'p' if parallelized else 's'}".replace("-", "_"),
+        "parallelized": parallelized,
+    }
