@@ -44,12 +44,12 @@ from benchmarks.dlt import env
 from benchmarks.dlt.config import ROOT
 from benchmarks.dlt.worker import worker
 from benchmarks.goals import Measured
-from benchmarks.harness import Comparison, NotMeasured, reset_process_state
+from benchmarks.harness import Comparison, NotMeasured, stop
 from infra import definition
 from local.runtime import invoke, pollers
 from local.runtime.aws import Resources
+from local.runtime.process import environment
 from local.sandbox.server import base_url_env, free_port
-from socialmetrics.accounts.service import register_token
 from socialmetrics.aws import client
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.compliance.audit import Actor
@@ -58,6 +58,7 @@ from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import PlatformRow
 from socialmetrics.identity.service import create_user
 from socialmetrics.platforms import Platform
+from socialmetrics.registration import register_token
 
 ACCOUNTS = 20
 POSTS = 30  # one page of posts per account (the collector asks for 100 a page)
@@ -95,28 +96,7 @@ def sandbox_process(seed: int = 7) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """Settings overrides (environment variables) for the duration, then restored."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    reset_process_state()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_process_state()
+        stop(process)
 
 
 def make_tenant() -> tuple[int, int]:
@@ -303,7 +283,7 @@ def run(
     rounds: list[Round] = []
     with (
         sandbox_process() as sandbox_url,
-        environment(base_url_env(sandbox_url)),
+        environment(**base_url_env(sandbox_url)),
         httpx.Client(base_url=sandbox_url, timeout=30) as sandbox,
         worker(python, ROOT / ".local" / "bench-dlt.log") as pipeline,
     ):

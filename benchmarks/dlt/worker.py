@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from benchmarks.dlt.config import ROOT
+from benchmarks.harness import stop
 
 
 class WorkerFailed(RuntimeError):
@@ -69,10 +70,6 @@ def worker(python: Path, log: Path) -> Iterator[Worker]:
         finally:
             if process.stdin is not None:
                 process.stdin.close()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process, timeout=30)
             if process.stdout is not None:
                 process.stdout.close()

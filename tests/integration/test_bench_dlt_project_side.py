@@ -8,6 +8,7 @@ import httpx
 
 from benchmarks import bench_dlt
 from local.runtime.aws import Resources
+from local.runtime.process import environment
 from local.sandbox.server import base_url_env
 from socialmetrics.aws import client
 from socialmetrics.providers.x import USER_FIELDS
@@ -20,7 +21,7 @@ def test_the_collector_side_stores_every_account_and_yields_the_calls_dlt_mirror
     arn = client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
     with (
         bench_dlt.sandbox_process() as sandbox_url,
-        bench_dlt.environment(base_url_env(sandbox_url)),
+        environment(**base_url_env(sandbox_url)),
         httpx.Client(base_url=sandbox_url, timeout=30) as sandbox,
     ):
         user_id, platform_id = bench_dlt.make_tenant()
