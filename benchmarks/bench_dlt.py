@@ -316,7 +316,7 @@ def run(
     project, dlt = timed["project"], timed["dlt"]
     calls = per_account.pop()
     how = (
-        f"{project:.2f} s vs dlt {dlt:.2f} s for {accounts} X accounts x {calls} calls,"
+        f"project {project:.2f} s vs dlt {dlt:.2f} s for {accounts} X accounts x {calls} calls,"
         f" {latency_ms} ms per call, {posts} posts each; dlt parallelized; median of {repeat}"
         " interleaved rounds after a warm-up; interpreter"
         " start and imports excluded on both sides (handler timed in process, dlt's"
