@@ -1,9 +1,11 @@
 """``make bench``: run every benchmark and print ratios against in-run baselines.
 
-``python -m benchmarks`` runs them all (about five minutes on 2 cores);
+``python -m benchmarks`` runs them all (about eight minutes on 2 cores; the first run also
+builds dlt's isolated environment for the ``dlt`` comparison);
 ``--only pagination fanout`` runs a subset; ``--markdown`` also prints the table rows used in
-``docs/performance.md``. Everything runs on loopback: a throwaway database (dropped at the
-end) and moto's server on a free port (stopped at the end).
+``docs/performance.md``. Everything runs on loopback (dlt's one-time install from PyPI aside):
+a throwaway database (dropped at the end) and moto's server on a free port (stopped at the
+end).
 """
 
 from __future__ import annotations
