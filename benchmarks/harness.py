@@ -11,11 +11,12 @@ import contextlib
 import os
 import secrets
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from local.runtime import postgres
 from local.runtime.process import environment
@@ -88,6 +89,11 @@ class Comparison:
         )
 
 
+class NotMeasured(Exception):
+    """A benchmark that cannot run here (say, its tool could not be installed offline): the
+    run goes on, and the reason is printed where its result would be."""
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "∞"
 
@@ -152,6 +158,15 @@ def migrated_database() -> Iterator[str]:
                 yield url
         finally:
             postgres.drop_database(server, name)
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Wait for a process asked to end (stdin closed or terminated); kill it if it lingers."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 @contextlib.contextmanager
