@@ -20,12 +20,15 @@ TEST_AWS_BUDGET = {
 
 
 def reset_process_state() -> None:
-    """Forget cached settings, engines and AWS clients after the environment changed."""
+    """Forget cached settings, engines, AWS clients and the platform runtime after the
+    environment changed."""
     from socialmetrics import aws
     from socialmetrics.config import get_settings
     from socialmetrics.db import engine
+    from socialmetrics.providers.runtime import close_runtime
     from socialmetrics.security import envelope
 
+    close_runtime()  # the pooled platform client and its loop
     engine.dispose()
     get_settings.cache_clear()
     aws.reset_caches()

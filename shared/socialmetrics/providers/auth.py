@@ -26,8 +26,6 @@ Renew = Callable[[], Awaitable[str | None]]
 class TokenAuth(httpx.Auth):
     """One collection's access token; renewed at most once after an expired-token answer."""
 
-    requires_response_body = True  # the expiry is often only in the body (Meta #190, TikTok)
-
     def __init__(
         self,
         token: str,
@@ -59,7 +57,10 @@ class TokenAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         self._apply(request)
         response = yield request
-        if self._renew is None or self.renewed or not self._expired(response):
+        if self._renew is None or self.renewed:
+            return
+        await response.aread()  # the expiry is often only in the body (Meta #190, TikTok)
+        if not self._expired(response):
             return
         self.renewed = True  # once per collection, whatever the outcome
         fresh = await self._renew()
