@@ -17,7 +17,16 @@ from collections.abc import Callable, Sequence
 from benchmarks.goals import table
 from benchmarks.harness import Comparison, apply_defaults, aws_endpoint, migrated_database
 
-NAMES = ("cold_import", "upsert", "pagination", "api_load", "webhook", "fanout", "scheduler")
+NAMES = (
+    "cold_import",
+    "upsert",
+    "pagination",
+    "api_load",
+    "webhook",
+    "fanout",
+    "scheduler",
+    "collection",
+)
 
 
 def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callable[[], Comparison]]:
@@ -27,7 +36,7 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load", "scheduler"} & set(wanted):
+    if {"upsert", "pagination", "api_load", "scheduler", "collection"} & set(wanted):
         stack.enter_context(migrated_database())
         from benchmarks import bench_api_load, bench_pagination, bench_scheduler, bench_upsert
 
@@ -41,6 +50,10 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
             )
             if name in wanted
         ]
+        if "collection" in wanted:  # the pooled client's gain, then a batch against the ideal
+            from benchmarks import bench_collection
+
+            runners += [bench_collection.run_client_reuse, bench_collection.run]
     if {"webhook", "fanout"} & set(wanted):
         resources = stack.enter_context(aws_endpoint())
         from benchmarks import bench_fanout, bench_webhook

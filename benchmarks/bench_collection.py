@@ -1,0 +1,254 @@
+"""Collection: the pooled per-container client, and a collector batch against the ideal.
+
+- ``client_reuse``: X collections (two platform calls each, against the sandbox on loopback,
+  no added latency) one after another, each through a client opened for the operation (the
+  old pattern) vs through the container's pooled client; calls per second compared.
+- ``collection``: N X accounts (two platform calls each; real Postgres, tokens envelope-
+  encrypted under the local key provider) collected by the collector's handler from one SQS
+  batch of N records, the sandbox adding a fixed latency to every request; compared with the
+  ideal ``latency x calls / concurrency`` (concurrency: the records collected at once,
+  ``min(N, COLLECT_CONCURRENCY)``). Issue 16's goal: at most 1.3x the ideal.
+
+Cursors are cleared before every round (untimed), so each collection makes the same calls
+(the account's counters and the first page of its timeline); every round is checked to
+have collected all N accounts with exactly two calls each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from benchmarks.goals import Measured
+from benchmarks.harness import Comparison, median_seconds, reset_process_state
+from local.runtime.invoke import LambdaContext
+from local.sandbox.server import base_url_env, run_in_thread, state_from_settings
+from local.sandbox.state import SandboxState
+from socialmetrics.collection.messages import CollectRequest
+from socialmetrics.platforms import Platform
+
+CALLS_PER_ACCOUNT = 2  # GET /2/users/{id}, then the first timeline page (no posts)
+QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:socialmetrics-collect-x"
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    reset_process_state()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_process_state()
+
+
+@contextlib.contextmanager
+def sandbox() -> Iterator[tuple[str, SandboxState]]:
+    """The sandbox on a loopback port (quotas out of the way), settings pointing at it."""
+    state = state_from_settings(seed=16)
+    state.quota = 10**9
+    with run_in_thread(state=state) as url, _environment(base_url_env(url)):
+        yield url, state
+
+
+def _close_runtime() -> None:
+    from socialmetrics.providers.runtime import close_runtime
+
+    close_runtime()
+
+
+def run_client_reuse(operations: int = 150, repeat: int = 3) -> Comparison:
+    from socialmetrics.config import get_settings
+    from socialmetrics.providers.registry import client_for
+    from socialmetrics.providers.runtime import runtime
+    from socialmetrics.providers.types import AccountRef, Credentials
+
+    with sandbox() as (_, state):
+        account = state.register({"platform": "X", "posts": 0})
+        summary = account.summary()
+        ref = AccountRef(str(summary["id"]))
+        credentials = Credentials(SecretStr(str(summary["access_token"])))
+        settings = get_settings()
+        calls: list[int] = []
+
+        async def collections(pooled: bool) -> None:
+            http = runtime().http(settings) if pooled else None
+            for _ in range(operations):
+                client = client_for(Platform.X, settings, http=http)
+                result = await client.collect(ref, credentials, {})
+                calls.append(result.calls)
+                if result.calls != CALLS_PER_ACCOUNT or result.fatal is not None:
+                    raise AssertionError(f"unexpected collection: {result.parts}")
+
+        try:
+            baseline = median_seconds(lambda: runtime().run(collections(False)), repeat, 1)
+            candidate = median_seconds(lambda: runtime().run(collections(True)), repeat, 1)
+        finally:
+            _close_runtime()
+    return Comparison(
+        name=f"client reuse: {operations} X collections in a row (sandbox on loopback)",
+        baseline="a new httpx.AsyncClient per operation",
+        candidate="the container's pooled client",
+        baseline_seconds=baseline,
+        candidate_seconds=candidate,
+        unit_count=operations * CALLS_PER_ACCOUNT,
+        unit="calls",
+        runs=repeat,
+    )
+
+
+def _onboard(state: SandboxState, accounts: int, latency_ms: int) -> list[int]:
+    """``accounts`` sandbox X accounts, each registered for its own consenting user."""
+    from sqlalchemy import text
+
+    from socialmetrics.accounts.service import register_token
+    from socialmetrics.compliance.audit import Actor
+    from socialmetrics.db.engine import unit_of_work
+
+    ids: list[int] = []
+    for _ in range(accounts):
+        remote = state.register({"platform": "X", "posts": 0, "latency_ms": latency_ms}).summary()
+        with unit_of_work() as session:
+            user_id = session.execute(
+                text(
+                    "INSERT INTO users (name, email, role) VALUES ('bench', :e, 'client')"
+                    " RETURNING id"
+                ),
+                {"e": f"bench-{uuid.uuid4().hex[:10]}@example.com"},
+            ).scalar_one()
+            session.execute(
+                text(
+                    "INSERT INTO consents (user_id, purpose, given)"
+                    " VALUES (:u, 'metrics_collection', true)"
+                ),
+                {"u": user_id},
+            )
+            platform_id = session.execute(
+                text("SELECT id FROM platforms WHERE name = 'X'")
+            ).scalar_one()
+            registration = register_token(
+                session,
+                Actor(user_id=user_id, role="client"),
+                user_id,
+                platform_id,
+                str(remote["id"]),
+                str(remote["access_token"]),
+                refresh_token=remote.get("refresh_token"),
+                expires_at=datetime.now(UTC) + timedelta(seconds=int(remote["expires_in"])),
+                scopes=list(remote.get("scopes") or []),
+            )
+            ids.append(registration.account_id)
+    return ids
+
+
+def sqs_event(account_ids: list[int], job_id: str) -> dict[str, Any]:
+    """The SQS event Lambda would deliver for one collect request per account."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    records = []
+    for account_id in account_ids:
+        body = CollectRequest(
+            platform=Platform.X,
+            account_id=account_id,
+            job_id=job_id,
+            window_start=now - timedelta(minutes=15),
+            window_end=now,
+        ).model_dump_json()
+        records.append(
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": uuid.uuid4().hex,
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": QUEUE_ARN,
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+def _reset_cursors(account_ids: list[int]) -> None:
+    from sqlalchemy import text
+
+    from socialmetrics.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        session.execute(
+            text("UPDATE accounts SET sync_cursor = '{}'::jsonb WHERE id = ANY(:ids)"),
+            {"ids": account_ids},
+        )
+
+
+def _calls_of(job_id: str) -> list[int]:
+    from sqlalchemy import text
+
+    from socialmetrics.db.engine import unit_of_work
+
+    with unit_of_work() as session:
+        rows = session.execute(
+            text("SELECT (detail->>'calls')::int FROM collection_runs WHERE job_id = :j"),
+            {"j": job_id},
+        ).scalars()
+        return [int(calls or 0) for calls in rows]
+
+
+def run(accounts: int = 10, latency_ms: int = 50, repeat: int = 3) -> Comparison:
+    from functions.collector.handler import handler
+    from socialmetrics.config import get_settings
+
+    with sandbox() as (_, state), _environment({"TOKEN_KEY_PROVIDER": "local"}):
+        account_ids = _onboard(state, accounts, latency_ms)
+        context = LambdaContext(
+            function_name="socialmetrics-collector", memory_limit_in_mb=1024, timeout_seconds=120
+        )
+        jobs: list[str] = []
+
+        def one_batch() -> None:
+            job = f"bench-{uuid.uuid4().hex[:12]}"
+            jobs.append(job)
+            reply = handler(sqs_event(account_ids, job), context)
+            if reply.get("batchItemFailures"):
+                raise AssertionError(f"records failed: {reply}")
+
+        def checked_reset() -> None:
+            if jobs and _calls_of(jobs[-1]) != [CALLS_PER_ACCOUNT] * accounts:
+                raise AssertionError(f"unexpected calls: {_calls_of(jobs[-1])}")
+            _reset_cursors(account_ids)
+
+        try:
+            measured = median_seconds(one_batch, repeat, warmup=1, setup=checked_reset)
+            checked_reset()
+            concurrency = min(accounts, get_settings().collect_concurrency)
+        finally:
+            _close_runtime()
+    ideal = latency_ms / 1000 * CALLS_PER_ACCOUNT * accounts / concurrency
+    ratio = measured / ideal
+    detail = (
+        f"{accounts} X accounts x {CALLS_PER_ACCOUNT} calls at {latency_ms} ms, "
+        f"concurrency {concurrency}: {measured * 1000:.0f} ms vs ideal {ideal * 1000:.0f} ms"
+    )
+    return Comparison(
+        name=f"collector batch of {accounts} X accounts ({latency_ms} ms per platform call)",
+        baseline="the ideal (latency x calls / concurrency)",
+        candidate="the collector handler",
+        baseline_seconds=ideal,
+        candidate_seconds=measured,
+        unit_count=accounts,
+        unit="accounts",
+        runs=repeat,
+        note=f"{ratio:.2f}x the ideal",
+        goals=(Measured("collection_vs_ideal", ratio, detail),),
+    )
