@@ -17,7 +17,6 @@ have collected all N accounts with exactly two calls each.
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from benchmarks.goals import Measured
-from benchmarks.harness import Comparison, median_seconds, reset_process_state
+from benchmarks.harness import Comparison, environment, median_seconds
 from local.runtime.invoke import LambdaContext
 from local.sandbox.server import base_url_env, run_in_thread, state_from_settings
 from local.sandbox.state import SandboxState
@@ -38,27 +37,11 @@ QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:socialmetrics-collect-x"
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    reset_process_state()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_process_state()
-
-
-@contextlib.contextmanager
 def sandbox() -> Iterator[tuple[str, SandboxState]]:
     """The sandbox on a loopback port (quotas out of the way), settings pointing at it."""
     state = state_from_settings(seed=16)
     state.quota = 10**9
-    with run_in_thread(state=state) as url, _environment(base_url_env(url)):
+    with run_in_thread(state=state) as url, environment(base_url_env(url)):
         yield url, state
 
 
@@ -209,7 +192,7 @@ def run(accounts: int = 10, latency_ms: int = 50, repeat: int = 3) -> Comparison
     from functions.collector.handler import handler
     from socialmetrics.config import get_settings
 
-    with sandbox() as (_, state), _environment({"TOKEN_KEY_PROVIDER": "local"}):
+    with sandbox() as (_, state), environment({"TOKEN_KEY_PROVIDER": "local"}):
         account_ids = _onboard(state, accounts, latency_ms)
         context = LambdaContext(
             function_name="socialmetrics-collector", memory_limit_in_mb=1024, timeout_seconds=120

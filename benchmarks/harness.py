@@ -130,6 +130,23 @@ def median_seconds(
     return statistics.median(samples(run, repeat, warmup, setup))
 
 
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in ``os.environ`` for the duration (cached state reset on both ends)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    reset_process_state()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_process_state()
+
+
 def apply_defaults() -> None:
     for name, value in BENCH_ENV.items():
         os.environ.setdefault(name, value)

@@ -10,11 +10,8 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from socialmetrics.accounts.service import register_token
-from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.providers.runtime import runtime
-from tests.factories import give_consent, make_user, platform_id
 from tests.integration.collection.conftest import Onboarded, onboard
 from tests.integration.collection.test_pipeline import _dlq_bodies, _rows
 
@@ -126,22 +123,12 @@ def test_an_expired_token_whose_refresh_fails_needs_reauth_as_before(
 ) -> None:
     from functions.collector.handler import handler
 
-    response = sandbox.post("/_sandbox/accounts", json={"platform": "X", "posts": 2})
-    remote = response.json()
-    user_id = make_user()
-    give_consent(user_id)
-    with unit_of_work() as session:
-        registration = register_token(
-            session,
-            Actor(user_id=user_id, role="client"),
-            user_id,
-            platform_id("X"),
-            remote["id"],
-            remote["access_token"],
-            refresh_token="not-a-refresh-token-the-platform-knows",
-            expires_at=datetime(2100, 1, 1, tzinfo=UTC),
-        )
-    account = Onboarded("X", registration.account_id, user_id, remote)
+    account = onboard(
+        sandbox,
+        "X",
+        stored_refresh_token="not-a-refresh-token-the-platform-knows",
+        stored_expires_at=datetime(2100, 1, 1, tzinfo=UTC),
+    )
     _fault(sandbox, account, "token_expired")
 
     reply = handler(_event(account), lambda_context)
