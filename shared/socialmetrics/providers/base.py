@@ -113,7 +113,7 @@ class PlatformCalls:
         client: BaseClient,
         http: httpx.AsyncClient,
         secrets: Iterable[str],
-        auth: TokenAuth | httpx.Auth | None = None,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self._client = client
         self._http = http

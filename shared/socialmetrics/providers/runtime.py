@@ -34,6 +34,10 @@ class Runtime:
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        return self._open()
+
+    def _open(self) -> asyncio.AbstractEventLoop:
+        """The loop, new if there is none (then without the old loop's client and limits)."""
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.new_event_loop()
             self._http = None  # a client of a closed loop cannot be reused
@@ -47,14 +51,14 @@ class Runtime:
     def http(self, settings: Settings) -> httpx.AsyncClient:
         """The pooled client (headers and time budget from the settings of its first use;
         each request passes its own time budget as well)."""
-        self.loop  # noqa: B018 - a new loop drops the client of the old one
+        self._open()
         if self._http is None or self._http.is_closed:
             self._http = http_client(settings)
         return self._http
 
     def limit(self, name: str, size: int) -> asyncio.Semaphore:
         """The semaphore called ``name`` (its size fixed at first use)."""
-        self.loop  # noqa: B018 - a new loop starts with fresh semaphores
+        self._open()
         if name not in self._limits:
             self._limits[name] = asyncio.Semaphore(max(size, 1))
         return self._limits[name]
