@@ -195,17 +195,22 @@ def run(accounts: int = 10, latency_ms: int = 50, repeat: int = 3) -> Comparison
 
     with sandbox() as (_, state), environment({"TOKEN_KEY_PROVIDER": "local"}):
         account_ids = _onboard(state, accounts, latency_ms)
-        context = LambdaContext(
-            function_name="socialmetrics-collector", memory_limit_in_mb=1024, timeout_seconds=120
-        )
         jobs: list[str] = []
 
         def one_batch() -> None:
             job = f"bench-{uuid.uuid4().hex[:12]}"
             jobs.append(job)
+            context = LambdaContext(  # a fresh invocation: its own deadline
+                function_name="socialmetrics-collector",
+                memory_limit_in_mb=1024,
+                timeout_seconds=120,
+            )
             reply = handler(sqs_event(account_ids, job), context)
             if reply.get("batchItemFailures"):
-                raise AssertionError(f"records failed: {reply}")
+                from socialmetrics.collection.batch import processor
+
+                reasons = {repr(exc) for _, exc, _ in processor.exceptions}
+                raise AssertionError(f"{len(reply['batchItemFailures'])} records failed: {reasons}")
 
         def checked_reset() -> None:
             if jobs and _calls_of(jobs[-1]) != [CALLS_PER_ACCOUNT] * accounts:
