@@ -18,18 +18,21 @@ have collected all N accounts with exactly two calls each.
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from pydantic import SecretStr
 
 from benchmarks.goals import Measured
-from benchmarks.harness import Comparison, environment, median_seconds
+from benchmarks.harness import ROOT, Comparison, environment, median_seconds
 from local.runtime.invoke import LambdaContext
-from local.sandbox.server import base_url_env, run_in_thread, state_from_settings
-from local.sandbox.state import SandboxState
+from local.sandbox.server import base_url_env, free_port
 from socialmetrics.collection.messages import CollectRequest
 from socialmetrics.platforms import Platform
 
@@ -37,13 +40,50 @@ CALLS_PER_ACCOUNT = 2  # GET /2/users/{id}, then the first timeline page (no pos
 QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:socialmetrics-collect-x"
 
 
+Register = Callable[[dict[str, Any]], dict[str, Any]]
+
+
 @contextlib.contextmanager
-def sandbox() -> Iterator[tuple[str, SandboxState]]:
-    """The sandbox on a loopback port (quotas out of the way), settings pointing at it."""
-    state = state_from_settings(seed=16)
-    state.quota = 10**9
-    with run_in_thread(state=state) as url, environment(base_url_env(url)):
-        yield url, state
+def sandbox() -> Iterator[Register]:
+    """The sandbox in its own process on a loopback port (as a remote platform would be: its
+    work does not compete with the collector's for this interpreter), quotas out of the way,
+    settings pointing at it; yields a function that registers an account there."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.sandbox.server", "--port", str(port), "--seed", "16"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=10) as control:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    control.get("/_sandbox/state").raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise RuntimeError("the sandbox did not start") from None
+                    time.sleep(0.1)
+            control.post("/_sandbox/config", json={"quota": 10**9}).raise_for_status()
+
+            def register(spec: dict[str, Any]) -> dict[str, Any]:
+                response = control.post("/_sandbox/accounts", json=spec)
+                response.raise_for_status()
+                account: dict[str, Any] = response.json()
+                return account
+
+            with environment(base_url_env(url)):
+                yield register
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def _close_runtime() -> None:
@@ -58,9 +98,8 @@ def run_client_reuse(operations: int = 150, repeat: int = 3) -> Comparison:
     from socialmetrics.providers.runtime import runtime
     from socialmetrics.providers.types import AccountRef, Credentials
 
-    with sandbox() as (_, state):
-        account = state.register({"platform": "X", "posts": 0})
-        summary = account.summary()
+    with sandbox() as register:
+        summary = register({"platform": "X", "posts": 0})
         ref = AccountRef(str(summary["id"]))
         credentials = Credentials(SecretStr(str(summary["access_token"])))
         settings = get_settings()
@@ -92,7 +131,7 @@ def run_client_reuse(operations: int = 150, repeat: int = 3) -> Comparison:
     )
 
 
-def _onboard(state: SandboxState, accounts: int, latency_ms: int) -> list[int]:
+def _onboard(register: Register, accounts: int, latency_ms: int) -> list[int]:
     """``accounts`` sandbox X accounts, each registered for its own consenting user."""
     from sqlalchemy import text
 
@@ -102,7 +141,7 @@ def _onboard(state: SandboxState, accounts: int, latency_ms: int) -> list[int]:
 
     ids: list[int] = []
     for _ in range(accounts):
-        remote = state.register({"platform": "X", "posts": 0, "latency_ms": latency_ms}).summary()
+        remote = register({"platform": "X", "posts": 0, "latency_ms": latency_ms})
         with unit_of_work() as session:
             user_id = session.execute(
                 text(
@@ -193,8 +232,8 @@ def run(accounts: int = 10, latency_ms: int = 50, repeat: int = 3) -> Comparison
     from functions.collector.handler import handler
     from socialmetrics.config import get_settings
 
-    with sandbox() as (_, state), environment({"TOKEN_KEY_PROVIDER": "local"}):
-        account_ids = _onboard(state, accounts, latency_ms)
+    with sandbox() as register, environment({"TOKEN_KEY_PROVIDER": "local"}):
+        account_ids = _onboard(register, accounts, latency_ms)
         jobs: list[str] = []
 
         def one_batch() -> None:
