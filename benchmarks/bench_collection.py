@@ -3,8 +3,9 @@
 The sandbox runs in its own process on a loopback port, as a remote platform would: its work
 does not compete with the collector's for this interpreter.
 
-- ``run_client_reuse``: X collections (two platform calls each, no added latency) one after another, each through a client opened for the operation (the
-  old pattern) vs through the container's pooled client; calls per second compared.
+- ``run_client_reuse``: X collections (two platform calls each, no added latency) one after
+  another, each through a client opened for the operation (the old pattern) vs through the
+  container's pooled client; calls per second compared.
 - ``run``: N X accounts (two platform calls each; real Postgres, tokens envelope-
   encrypted under the local key provider) collected by the collector's handler from one SQS
   batch of N records, the sandbox adding a fixed latency to every request; compared with the
