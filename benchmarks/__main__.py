@@ -34,6 +34,7 @@ NAMES = (
     "fanout",
     "scheduler",
     "dlt",
+    "collection",
 )
 
 
@@ -44,7 +45,7 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load", "scheduler", "dlt"} & set(wanted):
+    if {"upsert", "pagination", "api_load", "scheduler", "collection", "dlt"} & set(wanted):
         stack.enter_context(migrated_database())
         from benchmarks import bench_api_load, bench_pagination, bench_scheduler, bench_upsert
 
@@ -58,6 +59,10 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
             )
             if name in wanted
         ]
+        if "collection" in wanted:  # the pooled client's gain, then a batch against the ideal
+            from benchmarks import bench_collection
+
+            runners += [bench_collection.run_client_reuse, bench_collection.run]
     if {"webhook", "fanout", "dlt"} & set(wanted):
         resources = stack.enter_context(aws_endpoint())
         from benchmarks import bench_dlt, bench_fanout, bench_webhook

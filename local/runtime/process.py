@@ -21,8 +21,10 @@ def reset_process_state() -> None:
     from socialmetrics import aws, secrets
     from socialmetrics.config import get_settings
     from socialmetrics.db import engine
+    from socialmetrics.providers.runtime import close_runtime
     from socialmetrics.security import envelope
 
+    close_runtime()  # the pooled platform client and its loop
     engine.dispose()
     get_settings.cache_clear()
     aws.reset_caches()

@@ -186,6 +186,8 @@ class Core:
         if fault.kind == "token_dead":
             account.dead = True
             return speaks.auth_error(dead=True)
+        if fault.kind == "token_expired":  # refreshable: the refresh token still works
+            return speaks.auth_error(dead=False)
         if fault.kind == "throttle":
             limit, _, reset = self.state.charge(account, "fault")
             return speaks.throttled(account, speaks.usage_headers(account, limit, 0, reset))

@@ -88,7 +88,8 @@ class Account:
 class Fault:
     platform: str
     account: str
-    kind: str  # server_error | timeout | malformed | token_dead | forbidden | throttle | not_found
+    kind: str  # server_error | timeout | malformed | token_dead | token_expired | forbidden |
+    # throttle | not_found
     times: int | None = None  # None = every matching request
     path: str | None = None  # only requests whose path contains this
     seconds: float = 5.0  # timeout: how long to stall

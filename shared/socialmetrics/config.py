@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     # Most platform requests one collection may send; a backfill that needs more checkpoints
     # its cursor and the account is due again at once (sized to end well inside the timeout).
     collect_call_budget: int = Field(default=250, ge=3, le=10_000)
+    # Records of one collector batch collected at once, per platform family (x, meta, tiktok).
+    collect_concurrency: int = Field(default=10, ge=1, le=100)
     # Consecutive runs in which the account object itself answered 404 before the account
     # becomes `not_found` (one 404 can be a platform hiccup).
     account_not_found_strikes: int = Field(default=3, ge=1, le=20)

@@ -66,3 +66,15 @@ def test_scheduler_benchmark_enqueues_each_account_once_through_the_standin(db: 
     assert_measured(result)
     assert result.baseline_seconds == bench_scheduler.GOAL_SECONDS
     assert "14 calls a tick" in result.note  # X 24 → 3, Meta 72 → 8, TikTok 24 → 3
+
+
+def test_collection_benchmarks_collect_every_account_with_two_calls_each(db: str) -> None:
+    from benchmarks.bench_collection import run, run_client_reuse
+
+    reuse = run_client_reuse(operations=3, repeat=1)
+    assert reuse.unit_count == 6  # two calls per collection, checked inside every round
+    batch = run(accounts=2, latency_ms=10, repeat=1)
+    (goal,) = batch.goals
+    assert goal.key == "collection_vs_ideal"
+    assert goal.value > 0
+    assert "2 X accounts x 2 calls at 10 ms" in goal.detail

@@ -42,11 +42,13 @@ SANDBOX_MODULES = {
 # provider modules that are shared plumbing, not a platform
 PROVIDER_PLUMBING = {
     "__init__",
+    "auth",
     "base",
     "errors",
     "meta",
     "parts",
     "rate_limits",
+    "runtime",
     "registry",
     "types",
     "windows",

@@ -229,9 +229,11 @@ async def refresh_locked(
     now: datetime,
     actor: str,
     current: Credentials | None = None,
+    force: bool = False,
 ) -> Refreshed | None:
     """Refresh the account's token under a row lock; ``None`` if it is no longer active or
     another worker refreshed it meanwhile (the caller decrypts the stored pair again).
+    ``force``: refresh whatever the expiry says (the platform just called the token expired).
 
     The lock serialises refreshes per account (rotating refresh tokens are single use); the
     rotated pair is stored in the same transaction, committed before the new token is used.
@@ -244,7 +246,9 @@ async def refresh_locked(
         if account.status != "active":
             return None
         scopes = tuple(account.scopes or ())
-        if not needs_refresh(account.token_expires_at, now, margin_seconds):
+        if force and current is not None and current.expires_at != account.token_expires_at:
+            return None  # refreshed meanwhile by someone else: the caller reloads
+        if not force and not needs_refresh(account.token_expires_at, now, margin_seconds):
             if current is not None and current.expires_at == account.token_expires_at:
                 return Refreshed(current, False)
             return None  # refreshed meanwhile by someone else: the caller reloads

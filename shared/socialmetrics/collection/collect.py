@@ -8,7 +8,9 @@ Orchestration only; the account lifecycle (status, cursor, schedule, token refre
    have changed since the scheduler enqueued it). Not collectable → ``skipped``.
 2. Decrypt the token once (audited). If it expires within ``TOKEN_REFRESH_MARGIN_SECONDS`` and
    the platform can refresh, refresh it under a row lock, the rotated pair committed before
-   the new access token is used (the decrypted pair is reused: no second decrypt).
+   the new access token is used (the decrypted pair is reused: no second decrypt). A token
+   the platform calls expired mid-collection is refreshed the same way, once, and the
+   request sent again (:class:`~socialmetrics.providers.auth.TokenAuth`).
 3. Fetch through the provider client, part by part, within ``COLLECT_CALL_BUDGET`` requests;
    store every point fetched, the cursor (each part's checkpoint) and a ``collection_runs``
    row with the run's outcome (``succeeded``/``partial``/``failed``/``deferred``) and each
@@ -16,6 +18,9 @@ Orchestration only; the account lifecycle (status, cursor, schedule, token refre
    resume a backfill); a failed part is fetched again by the next run.
 
 The returned :class:`Outcome` tells the caller (the SQS handler) what to do with the message.
+:func:`collect` is the coroutine (many accounts run on one loop, their database work in
+worker threads); :func:`collect_account` runs it from synchronous code on the container's
+loop and pooled client (:mod:`socialmetrics.providers.runtime`).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.providers import errors
 from socialmetrics.providers.registry import client_for
-from socialmetrics.providers.types import AccountRef, CollectResult, PartOutcome
+from socialmetrics.providers.types import AccountRef, CollectResult, PartOutcome, PlatformClient
 from socialmetrics.security.envelope import EnvelopeError
 from socialmetrics.signals.events import emit
 from socialmetrics.signals.producers import (
@@ -292,34 +297,48 @@ def _not_collected(
 
 @traced("collect_account")
 async def _collect(
-    request: CollectRequest,
-    snapshot: _Snapshot,
-    settings: Settings,
-    transport: httpx.AsyncBaseTransport | None,
+    request: CollectRequest, snapshot: _Snapshot, settings: Settings, client: PlatformClient
 ) -> tuple[CollectResult, bool]:
-    client = client_for(snapshot.platform, settings, transport)
     client.call_budget = settings.collect_call_budget
     now = _now()
-    credentials = lifecycle.credentials(
-        request.account_id, ACTOR, snapshot.token_expires_at, snapshot.scopes
+    credentials = await asyncio.to_thread(
+        lifecycle.credentials, request.account_id, ACTOR, snapshot.token_expires_at, snapshot.scopes
     )
     refreshed = False
     margin = settings.token_refresh_margin_seconds
-    if client.supports_refresh and lifecycle.needs_refresh(snapshot.token_expires_at, now, margin):
+
+    async def refresh(force: bool) -> None:
+        """Refresh under the row lock (the rotated pair committed before use), or read the
+        pair another worker stored meanwhile."""
+        nonlocal credentials, refreshed
         fresh = await lifecycle.refresh_locked(
             client.refresh,
             request.account_id,
             margin,
-            now,
+            _now(),
             ACTOR,
             current=credentials,
+            force=force,
         )
         if fresh is None:  # refreshed meanwhile by another worker: read the stored pair
-            credentials = lifecycle.credentials(request.account_id, ACTOR, None, snapshot.scopes)
+            credentials = await asyncio.to_thread(
+                lifecycle.credentials, request.account_id, ACTOR, None, snapshot.scopes
+            )
         else:
-            credentials, refreshed = fresh.credentials, fresh.refreshed
+            credentials, refreshed = fresh.credentials, refreshed or fresh.refreshed
+
+    async def renew() -> str | None:
+        """The platform called the token expired: one refresh, then the request again."""
+        await refresh(force=True)
+        return credentials.access_token.get_secret_value()
+
+    if client.supports_refresh:
+        if lifecycle.needs_refresh(snapshot.token_expires_at, now, margin):
+            await refresh(force=False)
+        client.renew = renew
     account = AccountRef(platform_user_id=snapshot.platform_user_id, scopes=snapshot.scopes)
-    return await client.collect(account, credentials, snapshot.cursor), refreshed
+    result = await client.collect(account, credentials, snapshot.cursor)
+    return result, refreshed
 
 
 def collect_account(
@@ -327,16 +346,32 @@ def collect_account(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> CollectOutcome:
+    """:func:`collect` from synchronous code, on the container's loop and pooled client (with
+    a ``transport``: a client per operation over it)."""
+    from socialmetrics.providers.runtime import runtime
+
+    http = runtime().http(settings) if transport is None else None
+    return runtime().run(collect(request, settings, http=http, transport=transport))
+
+
+async def collect(
+    request: CollectRequest,
+    settings: Settings,
+    *,
+    http: httpx.AsyncClient | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> CollectOutcome:
     """Collect one account; raises :class:`UnknownAccount` for a poison message and
     ``errors.Transient`` (after the client's own retries) when the first call failed and
-    the caller should retry."""
+    the caller should retry. Database work runs in worker threads, so other collections on
+    the loop keep fetching meanwhile (the store is off their critical path)."""
     started_at = _now()
-    snapshot, reason = _load(request)
+    snapshot, reason = await asyncio.to_thread(_load, request)
     if snapshot is None:
         outcome = CollectOutcome(
             Outcome.SKIPPED, request.account_id, detail=reason, run_outcome="skipped"
         )
-        _finish(request, started_at, outcome)
+        await asyncio.to_thread(_finish, request, started_at, outcome)
         return outcome
     pause = lifecycle.paused_until(snapshot.rate_limit, started_at, settings.rate_limit_pause_pct)
     if pause is not None:  # slow down before the wall: no call until the window resets
@@ -347,35 +382,32 @@ def collect_account(
             "paused: the last collection left the platform quota nearly used",
             pause,
         )
-        _finish(request, started_at, outcome)
+        await asyncio.to_thread(_finish, request, started_at, outcome)
         return outcome
-    if _over_budget(snapshot, started_at, settings):
+    if await asyncio.to_thread(_over_budget, snapshot, started_at, settings):
         outcome = CollectOutcome(
             Outcome.SKIPPED,
             request.account_id,
             detail="paused: the X monthly budget is spent",
             run_outcome="skipped",
         )
-        _finish(request, started_at, outcome)
+        await asyncio.to_thread(_finish, request, started_at, outcome)
         return outcome
     begun = time.perf_counter()
+    client = client_for(snapshot.platform, settings, transport, http)
     try:
-        result, refreshed = asyncio.run(_collect(request, snapshot, settings, transport))
+        result, refreshed = await _collect(request, snapshot, settings, client)
     except errors.RateLimited as exc:
         outcome = _not_collected(request, Outcome.RATE_LIMITED, "deferred", str(exc), exc.reset_at)
     except errors.AuthExpired as exc:
-        _mark_reauth(request.account_id, str(exc))
+        await asyncio.to_thread(_mark_reauth, request.account_id, str(exc))
         outcome = _not_collected(request, Outcome.REAUTH_REQUIRED, "failed", str(exc))
     except errors.NotFound as exc:
-        with unit_of_work() as session:
-            lifecycle.record_not_found(
-                session, request.account_id, str(exc), settings.account_not_found_strikes
-            )
+        await asyncio.to_thread(_not_found, request.account_id, str(exc), settings)
         outcome = _not_collected(request, Outcome.NOT_FOUND, "failed", str(exc))
     except (errors.PermissionDenied, errors.MetricUnavailable) as exc:
         outcome = _not_collected(request, Outcome.PERMISSION_DENIED, "failed", str(exc))
-        with unit_of_work() as session:
-            account_event(session, request.account_id, "collection.part_failed", str(exc))
+        await asyncio.to_thread(_part_failed, request.account_id, str(exc))
     except errors.Transient:
         raise
     except errors.ProviderError as exc:
@@ -385,10 +417,12 @@ def collect_account(
             raise errors.Transient(f"token key service: {exc}") from None
         # The stored token can never be opened again (key disabled or deleted, ciphertext
         # damaged): retrying is useless, a fresh token must be registered.
-        _mark_reauth(request.account_id, f"stored token unreadable: {exc}")
+        await asyncio.to_thread(_mark_reauth, request.account_id, f"stored token unreadable: {exc}")
         outcome = _not_collected(request, Outcome.REAUTH_REQUIRED, "failed", str(exc))
     else:
-        written, run = _store(request, snapshot, result, started_at, settings)
+        written, run = await asyncio.to_thread(
+            _store, request, snapshot, result, started_at, settings
+        )
         logger.info(
             "account collected",
             extra={
@@ -414,12 +448,22 @@ def collect_account(
             run_outcome=run,
             parts=result.parts,
         )
-    _finish(request, started_at, outcome)
+    await asyncio.to_thread(_finish, request, started_at, outcome)
     logger.warning(
         "account not collected",
         extra={"account_id": request.account_id, "outcome": outcome.outcome.value},
     )
     return outcome
+
+
+def _not_found(account_id: int, reason: str, settings: Settings) -> None:
+    with unit_of_work() as session:
+        lifecycle.record_not_found(session, account_id, reason, settings.account_not_found_strikes)
+
+
+def _part_failed(account_id: int, reason: str) -> None:
+    with unit_of_work() as session:
+        account_event(session, account_id, "collection.part_failed", reason)
 
 
 def _mark_reauth(account_id: int, reason: str) -> None:

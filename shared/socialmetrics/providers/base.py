@@ -1,10 +1,13 @@
 """The small shared base every platform client stands on.
 
-- One ``httpx.AsyncClient`` per operation, with the function's time budget on every call
-  (``PROVIDER_CONNECT_TIMEOUT_SECONDS``, ``PROVIDER_TIMEOUT_SECONDS`` for reads and writes) and
-  an injectable ``transport`` (tests and the sandbox stand in by configuration alone). One call
-  lasts at most ``attempts x (connect + read)`` plus the backoff between attempts, which the
-  stack definition keeps inside the function's timeout.
+- The ``httpx.AsyncClient`` a client is given (the collector passes the container's pooled one,
+  :mod:`socialmetrics.providers.runtime`), or else one opened per operation over an injectable
+  ``transport`` (tests and the sandbox stand in by configuration alone). Every request carries
+  the function's time budget (``PROVIDER_CONNECT_TIMEOUT_SECONDS``, ``PROVIDER_TIMEOUT_SECONDS``
+  for reads and writes): one call lasts at most ``attempts x (connect + read)`` plus the backoff
+  between attempts, which the stack definition keeps inside the function's timeout.
+- The access token travels as an ``httpx.Auth`` (:mod:`socialmetrics.providers.auth`), which
+  renews it once after an expired-token answer when the caller supplied a ``renew`` hook.
 - ``tenacity`` retries with exponential backoff and jitter, bounded by
   ``provider_max_attempts``, for :class:`~socialmetrics.providers.errors.Transient` failures
   only (5xx, timeouts, connection errors, malformed bodies). Auth, permission, rate-limit and
@@ -38,15 +41,18 @@ from socialmetrics.config import Settings
 from socialmetrics.observability import traced
 from socialmetrics.platforms import Platform
 from socialmetrics.points import MetricPoint, ObjectType, Period, decimal_from_platform
+from socialmetrics.providers.auth import Renew, TokenAuth
 from socialmetrics.providers.errors import (
+    AuthExpired,
     BudgetExhausted,
     MalformedResponse,
     ProviderError,
     Transient,
     scrub,
 )
+from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.rate_limits import UsageSnapshot, tightest
-from socialmetrics.providers.types import RotateCallback, TokenGrant
+from socialmetrics.providers.types import CollectResult, Credentials, RotateCallback, TokenGrant
 
 if TYPE_CHECKING:
     from socialmetrics.secrets import SecretName
@@ -77,16 +83,51 @@ def retry_wait(settings: Settings) -> wait_exponential_jitter:
     )
 
 
-class Session:
-    """One operation's HTTP session: retries, error mapping, usage and call counting."""
+def timeout(settings: Settings) -> httpx.Timeout:
+    """The time budget of one attempt of one request."""
+    return httpx.Timeout(
+        settings.provider_timeout_seconds,
+        connect=settings.provider_connect_timeout_seconds,
+        pool=settings.provider_connect_timeout_seconds,
+    )
 
-    def __init__(self, client: BaseClient, http: httpx.AsyncClient, secrets: Iterable[str]) -> None:
+
+def http_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """An ``AsyncClient`` with the project's headers and time budget (redirects not followed)."""
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout(settings),
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        follow_redirects=False,
+    )
+
+
+class PlatformCalls:
+    """One operation's calls to a platform: retries, auth, error mapping, usage and call
+    counting (named apart from SQLAlchemy's ``Session``, which is a database session)."""
+
+    def __init__(
+        self,
+        client: BaseClient,
+        http: httpx.AsyncClient,
+        secrets: Iterable[str],
+        auth: httpx.Auth | None = None,
+    ) -> None:
         self._client = client
         self._http = http
-        self.secrets = [s for s in secrets if s]
+        self._secrets = [s for s in secrets if s]
+        self.auth = auth
         self.snapshots: list[UsageSnapshot] = []
         self.calls = 0
         self.budget = client.call_budget
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret of the operation, including a token the auth renewed on the way."""
+        tokens = self.auth.tokens if isinstance(self.auth, TokenAuth) else []
+        return [*self._secrets, *tokens]
 
     @property
     def usage(self) -> UsageSnapshot | None:
@@ -151,7 +192,14 @@ class Session:
         self.calls += 1
         try:
             response = await self._http.request(
-                method, url, params=params, data=data, json=json_body, headers=headers
+                method,
+                url,
+                params=params,
+                data=data,
+                json=json_body,
+                headers=headers,
+                auth=self.auth if self.auth is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=timeout(self._client.settings),
             )
         except httpx.TimeoutException:
             raise Transient(
@@ -198,32 +246,72 @@ class BaseClient:
     platform: Platform
     supports_refresh: bool = True
 
+    auth_header = "Authorization"  # where the access token goes …
+    auth_scheme: str | None = "Bearer"  # … and its prefix (None: the bare token)
+
     def __init__(
         self,
         settings: Settings,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
+        self.http = http  # a pooled client to share; None: one client per operation
         self.clock = clock or utcnow  # "now" for windows and cutoffs (injectable in tests)
         self.call_budget: int | None = None  # most requests one collection may send
+        self.renew: Renew | None = None  # a fresh access token after an expired-token answer
         self.answered = False  # the platform sent a response in this operation
         self.unreachable: str | None = None  # it never answered and a request ran out of time
 
     @asynccontextmanager
-    async def session(self, *secrets: str) -> AsyncIterator[Session]:
-        async with httpx.AsyncClient(
-            transport=self.transport,
-            timeout=httpx.Timeout(
-                self.settings.provider_timeout_seconds,
-                connect=self.settings.provider_connect_timeout_seconds,
-                pool=self.settings.provider_connect_timeout_seconds,
-            ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=False,
-        ) as http:
-            yield Session(self, http, secrets)
+    async def calls(
+        self, *secrets: str, auth: httpx.Auth | None = None
+    ) -> AsyncIterator[PlatformCalls]:
+        """The calls of one operation, over the shared client when there is one."""
+        if self.http is not None:
+            yield PlatformCalls(self, self.http, secrets, auth)
+            return
+        async with http_client(self.settings, self.transport) as http:
+            yield PlatformCalls(self, http, secrets, auth)
+
+    def token_auth(self, credentials: Credentials) -> TokenAuth:
+        """The access token as this platform expects it, renewed once by :attr:`renew`."""
+        return TokenAuth(
+            credentials.access_token.get_secret_value(),
+            expired=self._expired,
+            renew=self.renew,
+            header=self.auth_header,
+            scheme=self.auth_scheme,
+        )
+
+    @asynccontextmanager
+    async def collection(
+        self,
+        credentials: Credentials,
+        cursor: dict[str, Any],
+        api_version: str,
+        parts: Parts | None = None,
+    ) -> AsyncIterator[CollectionContext]:
+        """One collection's context: calls under the account's token, sink, cursor, parts."""
+        async with self.calls(auth=self.token_auth(credentials)) as calls:
+            yield CollectionContext(
+                calls,
+                PointSink(self.platform, api_version, self.clock()),
+                cursor,
+                dict(cursor),
+                parts or Parts(),
+            )
+
+    def _expired(self, response: httpx.Response) -> bool:
+        """True when this answer says the access token is expired or revoked."""
+        try:
+            payload = response.json() if response.content else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        error = self._error(response, payload, utcnow())
+        return isinstance(error, AuthExpired)
 
     # --- hooks ------------------------------------------------------------------------------
     def _usage(self, headers: httpx.Headers, now: datetime) -> UsageSnapshot | None:
@@ -328,6 +416,37 @@ class PointSink:
                     period=period,
                     collected_at=collected_at,
                 )
+
+
+@dataclass(slots=True)
+class CollectionContext:
+    """What one collection threads through a platform's helpers, instead of argument bundles:
+    the calls (token, usage, call count), the sink of points, the cursor as it came in and as
+    it is being advanced (each part checkpoints into ``new_cursor``), the parts' outcomes and
+    the metric names the platform refused."""
+
+    calls: PlatformCalls
+    sink: PointSink
+    cursor: dict[str, Any]
+    new_cursor: dict[str, Any]
+    parts: Parts
+    unavailable: list[str] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.sink.fetched_at
+
+    def result(self, cursor: dict[str, Any] | None = None) -> CollectResult:
+        """The collection's result (``cursor``: when the platform keeps its own state)."""
+        return CollectResult(
+            self.sink.points,
+            self.new_cursor if cursor is None else cursor,
+            sorted(set(self.unavailable)),
+            self.calls.usage,
+            self.calls.calls,
+            self.parts.refused(self.unavailable),
+            self.parts.fatal,
+        )
 
 
 def grant_from(body: dict[str, Any], now: datetime, scope_sep: str = " ") -> TokenGrant:

@@ -17,13 +17,7 @@ from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers.base import PointSink
-from socialmetrics.providers.meta import (
-    GraphClient,
-    add_daily_values,
-    insight_value,
-    parse_graph_time,
-)
-from socialmetrics.providers.parts import Parts
+from socialmetrics.providers.meta import GraphClient, insight_value, parse_graph_time
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -31,7 +25,7 @@ from socialmetrics.providers.types import (
     RotateCallback,
     TokenGrant,
 )
-from socialmetrics.providers.windows import chunks, day_span, note_backfill, settle_backfill
+from socialmetrics.providers.windows import settle_backfill
 
 INSIGHTS_SPAN_DAYS = 90  # Page insights: at most 90 days between since and until
 WALKS = ("insights", "posts")  # the backfill is complete when both reached the horizon
@@ -64,57 +58,34 @@ class FacebookClient(GraphClient):
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
     ) -> CollectResult:
-        token = credentials.access_token.get_secret_value()
-        headers = {"Authorization": f"Bearer {token}"}
         page_id = account.platform_user_id
-        now = self.clock()
-        sink = PointSink(self.platform, self.api_version, now)
-        unavailable: list[str] = []
-        parts = Parts()
-        new_cursor = dict(cursor)
         posts: list[dict[str, Any]] = []
-        cutoff = now - timedelta(days=self.settings.restatement_days)
-        async with self.session(token) as session:
+        async with self.collection(credentials, cursor, self.api_version) as ctx:
+            calls, sink, unavailable = ctx.calls, ctx.sink, ctx.unavailable
+            new_cursor, now = ctx.new_cursor, ctx.now
+            cutoff = now - timedelta(days=self.settings.restatement_days)
 
             async def account_fields() -> None:
-                page = await session.request(
-                    "GET", self.graph_url(page_id), params={"fields": PAGE_FIELDS}, headers=headers
+                page = await calls.request(
+                    "GET", self.graph_url(page_id), params={"fields": PAGE_FIELDS}
                 )
                 sink.add_all({k: page.get(k) for k in ("followers_count", "fan_count")})
 
             async def account_insights() -> None:
-                since, until = day_span(
-                    cursor.get("insights_until"),
-                    now,
-                    self.settings.horizon_days(self.platform),
-                    self.settings.restatement_days,
+                await self.daily_insights(
+                    ctx,
+                    self.graph_url(f"{page_id}/insights"),
+                    PAGE_METRICS,
+                    INSIGHTS_SPAN_DAYS,
+                    WALKS,
                 )
-                for start, end in chunks(since, until, INSIGHTS_SPAN_DAYS):
-                    entries = await self.insights(
-                        session,
-                        self.graph_url(f"{page_id}/insights"),
-                        PAGE_METRICS,
-                        {
-                            "period": "day",
-                            "since": int(start.timestamp()),
-                            "until": int(end.timestamp()),
-                        },
-                        headers,
-                        unavailable,
-                    )
-                    add_daily_values(sink, entries)
-                    new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
-                    note_backfill(
-                        new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now
-                    )
 
             async def list_posts() -> None:
                 posts.extend(
                     await self.paged(
-                        session,
+                        calls,
                         self.graph_url(f"{page_id}/posts"),
                         {"fields": POST_FIELDS},
-                        headers,
                         inside=lambda p: (parse_graph_time(p.get("created_time")) or now) >= cutoff,
                     )
                 )
@@ -128,11 +99,10 @@ class FacebookClient(GraphClient):
                 # A name refused once in this run is not asked again (no split calls).
                 wanted = [m for m in POST_METRICS if f"post:{m}" not in unavailable]
                 for entry in await self.insights(
-                    session,
+                    calls,
                     self.graph_url(f"{post['id']}/insights"),
                     wanted,
                     {"period": "lifetime"},
-                    headers,
                     unavailable,
                     label="post:",
                 ):
@@ -151,10 +121,9 @@ class FacebookClient(GraphClient):
                 state = dict(backfill.get("posts") or {})
                 try:
                     await self.history(
-                        session,
+                        calls,
                         self.graph_url(f"{page_id}/posts"),
                         {"fields": POST_FIELDS},
-                        headers,
                         state,
                         (now - timedelta(days=self.settings.horizon_days(self.platform)), cutoff),
                         lambda p: parse_graph_time(p.get("created_time")),
@@ -164,21 +133,14 @@ class FacebookClient(GraphClient):
                     new_cursor["backfill"] = {**backfill, "posts": state}
                     settle_backfill(new_cursor, WALKS)
 
+            parts = ctx.parts
             await parts.run("account_fields", account_fields, gate=True, account_object=True)
             await parts.run("account_insights", account_insights)
             await parts.run("posts", list_posts)
             await parts.run("post_insights", post_insights)
             if not (new_cursor.get("backfill") or {}).get("posts", {}).get("complete"):
                 await parts.run("post_history", post_history)
-            return CollectResult(
-                sink.points,
-                new_cursor,
-                sorted(set(unavailable)),
-                session.usage,
-                session.calls,
-                parts.refused(unavailable),
-                parts.fatal,
-            )
+            return ctx.result()
 
     async def refresh(
         self, credentials: Credentials, on_rotate: RotateCallback | None = None

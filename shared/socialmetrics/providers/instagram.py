@@ -23,14 +23,8 @@ from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.points import ObjectType
-from socialmetrics.providers.base import PointSink, Session, grant_from, utcnow
-from socialmetrics.providers.meta import (
-    GraphClient,
-    add_daily_values,
-    insight_value,
-    parse_graph_time,
-)
-from socialmetrics.providers.parts import Parts
+from socialmetrics.providers.base import CollectionContext, grant_from, utcnow
+from socialmetrics.providers.meta import GraphClient, insight_value, parse_graph_time
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -104,67 +98,43 @@ class InstagramClient(GraphClient):
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
     ) -> CollectResult:
         login = login_of(account, credentials)
-        token = credentials.access_token.get_secret_value()
-        headers = {"Authorization": f"Bearer {token}"}
         user_id = account.platform_user_id
-        now = self.clock()
-        sink = PointSink(self.platform, self.api_version, now)
-        unavailable: list[str] = []
-        parts = Parts()
-        new_cursor = dict(cursor)
         horizon = self.settings.horizon_days(self.platform)
         restatement = self.settings.restatement_days
         insights_url = self.host_url(login, f"{user_id}/insights")
         media: list[dict[str, Any]] = []
         stories: list[dict[str, Any]] = []
-        async with self.session(token) as session:
+        async with self.collection(credentials, cursor, self.api_version) as ctx:
+            calls, new_cursor, now = ctx.calls, ctx.new_cursor, ctx.now
 
             async def account_fields() -> None:
-                user = await session.request(
-                    "GET",
-                    self.host_url(login, user_id),
-                    params={"fields": USER_FIELDS},
-                    headers=headers,
+                user = await calls.request(
+                    "GET", self.host_url(login, user_id), params={"fields": USER_FIELDS}
                 )
-                sink.add_all(
+                ctx.sink.add_all(
                     {k: user.get(k) for k in ("followers_count", "follows_count", "media_count")}
                 )
 
             async def account_insights() -> None:
-                since, until = day_span(
-                    cursor.get("insights_until"), now, horizon, self.settings.restatement_days
+                await self.daily_insights(
+                    ctx,
+                    insights_url,
+                    SERIES_METRICS,
+                    SERIES_SPAN_DAYS,
+                    WALKS,
+                    {"metric_type": "time_series"},
                 )
-                for start, end in chunks(since, until, SERIES_SPAN_DAYS):
-                    entries = await self.insights(
-                        session,
-                        insights_url,
-                        SERIES_METRICS,
-                        {
-                            "period": "day",
-                            "metric_type": "time_series",
-                            "since": int(start.timestamp()),
-                            "until": int(end.timestamp()),
-                        },
-                        headers,
-                        unavailable,
-                    )
-                    add_daily_values(sink, entries)
-                    new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
-                    note_backfill(
-                        new_cursor, WALKS, "insights", since, new_cursor["insights_until"], now
-                    )
 
             async def account_totals() -> None:
-                await self._totals(session, insights_url, cursor, new_cursor, headers, sink)
+                await self._totals(ctx, insights_url)
 
             async def list_media() -> None:
                 cutoff = now - timedelta(days=restatement)
                 media.extend(
                     await self.paged(
-                        session,
+                        calls,
                         self.host_url(login, f"{user_id}/media"),
                         {"fields": MEDIA_FIELDS},
-                        headers,
                         inside=lambda m: (parse_graph_time(m.get("timestamp")) or now) >= cutoff,
                     )
                 )
@@ -175,29 +145,25 @@ class InstagramClient(GraphClient):
             async def list_stories() -> None:
                 stories.extend(
                     await self.paged(
-                        session,
-                        self.host_url(login, f"{user_id}/stories"),
-                        {"fields": MEDIA_FIELDS},
-                        headers,
+                        calls, self.host_url(login, f"{user_id}/stories"), {"fields": MEDIA_FIELDS}
                     )
                 )
 
             async def media_insights() -> None:
                 for item in media:
-                    await self._media_points(session, login, item, headers, sink, unavailable)
+                    await self._media_points(ctx, login, item)
 
             async def media_history() -> None:
                 async def handle(item: dict[str, Any]) -> None:
-                    await self._media_points(session, login, item, headers, sink, unavailable)
+                    await self._media_points(ctx, login, item)
 
                 backfill = dict(new_cursor.get("backfill") or {})
                 state = dict(backfill.get("posts") or {})
                 try:
                     await self.history(
-                        session,
+                        calls,
                         self.host_url(login, f"{user_id}/media"),
                         {"fields": MEDIA_FIELDS},
-                        headers,
                         state,
                         (now - timedelta(days=horizon), now - timedelta(days=restatement)),
                         lambda m: parse_graph_time(m.get("timestamp")),
@@ -209,10 +175,9 @@ class InstagramClient(GraphClient):
 
             async def story_insights() -> None:
                 for item in stories:
-                    await self._media_points(
-                        session, login, item, headers, sink, unavailable, story=True
-                    )
+                    await self._media_points(ctx, login, item, story=True)
 
+            parts = ctx.parts
             await parts.run("account_fields", account_fields, gate=True, account_object=True)
             await parts.run("account_insights", account_insights)
             await parts.run("account_totals", account_totals)
@@ -222,33 +187,17 @@ class InstagramClient(GraphClient):
                 await parts.run("post_history", media_history)
             await parts.run("stories", list_stories)
             await parts.run("story_insights", story_insights)
-            return CollectResult(
-                sink.points,
-                new_cursor,
-                sorted(set(unavailable)),
-                session.usage,
-                session.calls,
-                parts.refused(unavailable),
-                parts.fatal,
-            )
+            return ctx.result()
 
-    async def _totals(
-        self,
-        session: Session,
-        url: str,
-        cursor: dict[str, Any],
-        new_cursor: dict[str, Any],
-        headers: dict[str, str],
-        sink: PointSink,
-    ) -> None:
+    async def _totals(self, ctx: CollectionContext, url: str) -> None:
         """``total_value`` metrics: every name in one request per day (the API has no daily
         series for them), only for days not yet stored final (``TOTALS_FINAL_DAYS``), each day
         a checkpoint; plus ``reach`` as one unique-accounts total over the last 28 days."""
         now = self.clock()
-        refused = set(cursor.get("refused_totals") or [])
+        refused = set(ctx.cursor.get("refused_totals") or [])
         names = [m for m in TOTAL_METRICS if m not in refused]
         since, until = day_span(
-            cursor.get("totals_until"),
+            ctx.cursor.get("totals_until"),
             now,
             self.settings.horizon_days(self.platform),
             TOTALS_FINAL_DAYS,
@@ -256,7 +205,7 @@ class InstagramClient(GraphClient):
         for day, end in chunks(since, until, 1):
             missing: list[str] = []
             for entry in await self.insights(
-                session,
+                ctx.calls,
                 url,
                 names,
                 {
@@ -265,22 +214,23 @@ class InstagramClient(GraphClient):
                     "since": int(day.timestamp()),
                     "until": int(end.timestamp()),
                 },
-                headers,
                 missing,
                 group_size=len(names),
             ):
-                sink.add(
+                ctx.sink.add(
                     str(entry.get("name")), insight_value(entry), period="day", collected_at=day
                 )
             if missing:  # refused once: never asked again for this account
                 refused.update(missing)
                 names = [m for m in names if m not in refused]
-                new_cursor["refused_totals"] = sorted(refused)
-            new_cursor["totals_until"] = int(end.timestamp())  # checkpoint
-            note_backfill(new_cursor, WALKS, "totals", since, new_cursor["totals_until"], now)
+                ctx.new_cursor["refused_totals"] = sorted(refused)
+            ctx.new_cursor["totals_until"] = int(end.timestamp())  # checkpoint
+            note_backfill(
+                ctx.new_cursor, WALKS, "totals", since, ctx.new_cursor["totals_until"], now
+            )
         start = until - timedelta(days=REACH_TOTAL_DAYS)
         for entry in await self.insights(
-            session,
+            ctx.calls,
             url,
             ["reach"],
             {
@@ -289,19 +239,15 @@ class InstagramClient(GraphClient):
                 "since": int(start.timestamp()),
                 "until": int(until.timestamp()),
             },
-            headers,
             [],
         ):
-            sink.add("reach", insight_value(entry), period="days_28", collected_at=start)
+            ctx.sink.add("reach", insight_value(entry), period="days_28", collected_at=start)
 
     async def _media_points(
         self,
-        session: Session,
+        ctx: CollectionContext,
         login: InstagramLogin,
         item: dict[str, Any],
-        headers: dict[str, str],
-        sink: PointSink,
-        unavailable: list[str],
         story: bool = False,
     ) -> None:
         level: ObjectType = (
@@ -309,25 +255,24 @@ class InstagramClient(GraphClient):
         )
         metrics = STORY_METRICS if story else REEL_METRICS if level == "reel" else FEED_METRICS
         # A metric this surface refused once in this run is not asked again (no split calls).
-        metrics = [m for m in metrics if f"{level}:{m}" not in unavailable]
+        metrics = [m for m in metrics if f"{level}:{m}" not in ctx.unavailable]
         kw: dict[str, Any] = {
             "object_type": level,
             "object_id": str(item["id"]),
             "period": "lifetime",
         }
-        sink.add_all({k: item.get(k) for k in ("like_count", "comments_count")}, **kw)
+        ctx.sink.add_all({k: item.get(k) for k in ("like_count", "comments_count")}, **kw)
         if item.get("media_type") == "CAROUSEL_ALBUM" and item.get("is_child"):
             return  # carousel children have no insights
         for entry in await self.insights(
-            session,
+            ctx.calls,
             self.host_url(login, f"{item['id']}/insights"),
             metrics,
             {},
-            headers,
-            unavailable,
+            ctx.unavailable,
             label=f"{level}:",
         ):
-            sink.add(str(entry.get("name")), insight_value(entry), **kw)
+            ctx.sink.add(str(entry.get("name")), insight_value(entry), **kw)
 
     async def refresh(
         self,
@@ -341,8 +286,8 @@ class InstagramClient(GraphClient):
         if (login or ("instagram" if token.startswith("IG") else "facebook")) == "facebook":
             return await self.exchange(credentials, on_rotate)
         base = self.settings.instagram_graph_base_url.rstrip("/")
-        async with self.session(token) as session:
-            body = await session.request(
+        async with self.calls(token) as calls:
+            body = await calls.request(
                 "GET",
                 f"{base}/refresh_access_token",
                 params={"grant_type": "ig_refresh_token", "access_token": token},

@@ -21,10 +21,17 @@ from typing import Any
 import httpx
 
 from socialmetrics.providers import errors
-from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
+from socialmetrics.providers.base import (
+    BaseClient,
+    CollectionContext,
+    PlatformCalls,
+    PointSink,
+    grant_from,
+    utcnow,
+)
 from socialmetrics.providers.rate_limits import UsageSnapshot, meta_reset_at, meta_usage
 from socialmetrics.providers.types import Credentials, RotateCallback, TokenGrant
-from socialmetrics.providers.windows import Page, walk_history
+from socialmetrics.providers.windows import Page, chunks, day_span, note_backfill, walk_history
 
 INSIGHTS_GROUP = 25  # metrics per insights request (a refused name splits its group)
 THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, *range(80000, 80015)})
@@ -89,10 +96,9 @@ class GraphClient(BaseClient):
 
     async def paged(
         self,
-        session: Session,
+        calls: PlatformCalls,
         url: str,
         params: dict[str, Any],
-        headers: dict[str, str],
         inside: Callable[[dict[str, Any]], bool] | None = None,
     ) -> list[dict[str, Any]]:
         """Every item of a cursor-paged edge (inside the window when ``inside`` is given).
@@ -103,7 +109,7 @@ class GraphClient(BaseClient):
         query = {**params, "limit": self.page_size}
         items: list[dict[str, Any]] = []
         for _ in range(self.settings.provider_max_pages):
-            page = await session.request("GET", url, params=query, headers=headers)
+            page = await calls.request("GET", url, params=query)
             found = [item for item in page.get("data") or [] if isinstance(item, dict)]
             kept = [item for item in found if inside is None or inside(item)]
             items += kept
@@ -116,10 +122,9 @@ class GraphClient(BaseClient):
 
     async def history(
         self,
-        session: Session,
+        calls: PlatformCalls,
         url: str,
         params: dict[str, Any],
-        headers: dict[str, str],
         state: dict[str, Any],
         window: tuple[datetime, datetime],
         time_of: Callable[[dict[str, Any]], datetime | None],
@@ -131,7 +136,7 @@ class GraphClient(BaseClient):
         async def fetch_page(after: object) -> Page:
             if after:
                 query["after"] = after
-            page = await session.request("GET", url, params=query, headers=headers)
+            page = await calls.request("GET", url, params=query)
             items = [item for item in page.get("data") or [] if isinstance(item, dict)]
             paging = page.get("paging") or {}
             token = (paging.get("cursors") or {}).get("after")
@@ -143,11 +148,10 @@ class GraphClient(BaseClient):
 
     async def insights(
         self,
-        session: Session,
+        calls: PlatformCalls,
         url: str,
         metrics: list[str],
         params: dict[str, Any],
-        headers: dict[str, str],
         unavailable: list[str],
         label: str = "",
         group_size: int = INSIGHTS_GROUP,
@@ -159,9 +163,7 @@ class GraphClient(BaseClient):
         while groups:
             group = groups.pop(0)
             try:
-                body = await session.request(
-                    "GET", url, params={**params, "metric": ",".join(group)}, headers=headers
-                )
+                body = await calls.request("GET", url, params={**params, "metric": ",".join(group)})
             except (errors.MetricUnavailable, errors.PermissionDenied):
                 # One refused name fails its whole group: split it, keep the others.
                 if len(group) > 1:
@@ -172,14 +174,52 @@ class GraphClient(BaseClient):
             entries += [e for e in body.get("data") or [] if isinstance(e, dict)]
         return entries
 
+    async def daily_insights(
+        self,
+        ctx: CollectionContext,
+        url: str,
+        metrics: list[str],
+        span_days: int,
+        walks: tuple[str, ...],
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        """Daily account insights from the checkpoint (``cursor["insights_until"]``) to today:
+        backfilled to the platform's horizon in chunks of ``span_days`` (each chunk a
+        checkpoint and a step of the ``insights`` backfill walk), then the restatement window
+        re-read every run."""
+        since, until = day_span(
+            ctx.cursor.get("insights_until"),
+            ctx.now,
+            self.settings.horizon_days(self.platform),
+            self.settings.restatement_days,
+        )
+        for start, end in chunks(since, until, span_days):
+            entries = await self.insights(
+                ctx.calls,
+                url,
+                metrics,
+                {
+                    "period": "day",
+                    **(params or {}),
+                    "since": int(start.timestamp()),
+                    "until": int(end.timestamp()),
+                },
+                ctx.unavailable,
+            )
+            add_daily_values(ctx.sink, entries)
+            ctx.new_cursor["insights_until"] = int(end.timestamp())  # checkpoint
+            note_backfill(
+                ctx.new_cursor, walks, "insights", since, ctx.new_cursor["insights_until"], ctx.now
+            )
+
     async def exchange(
         self, credentials: Credentials, on_rotate: RotateCallback | None = None
     ) -> TokenGrant:
         """Trade the current user token for a fresh long-lived one (about 60 days)."""
         token = credentials.access_token.get_secret_value()
         secret = self.secret("meta_app_secret")
-        async with self.session(token, secret) as session:
-            body = await session.request(
+        async with self.calls(token, secret) as calls:
+            body = await calls.request(
                 "GET",
                 self.graph_url("oauth/access_token"),
                 params={
@@ -193,13 +233,9 @@ class GraphClient(BaseClient):
 
     async def page_token(self, user_credentials: Credentials, page_id: str) -> TokenGrant:
         """A Page token (never expires) from a long-lived user token via ``GET /{page-id}``."""
-        token = user_credentials.access_token.get_secret_value()
-        async with self.session(token) as session:
-            body = await session.request(
-                "GET",
-                self.graph_url(page_id),
-                params={"fields": "access_token"},
-                headers={"Authorization": f"Bearer {token}"},
+        async with self.calls(auth=self.token_auth(user_credentials)) as calls:
+            body = await calls.request(
+                "GET", self.graph_url(page_id), params={"fields": "access_token"}
             )
         return grant_from(body, utcnow())
 

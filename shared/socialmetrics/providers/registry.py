@@ -10,25 +10,31 @@ from socialmetrics.providers.types import PlatformClient
 
 
 def client_for(
-    platform: Platform, settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    platform: Platform,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> PlatformClient:
-    """The platform's client (modules load on first use: cold start is a feature)."""
+    """The platform's client (modules load on first use: cold start is a feature).
+
+    ``http``: a pooled client to send through (the collector's, one per container); without
+    one, each operation opens its own over ``transport``."""
     if platform is Platform.X:
         from socialmetrics.providers.x import XClient
 
-        return XClient(settings, transport)
+        return XClient(settings, transport, http=http)
     if platform is Platform.FACEBOOK:
         from socialmetrics.providers.facebook import FacebookClient
 
-        return FacebookClient(settings, transport)
+        return FacebookClient(settings, transport, http=http)
     if platform is Platform.INSTAGRAM:
         from socialmetrics.providers.instagram import InstagramClient
 
-        return InstagramClient(settings, transport)
+        return InstagramClient(settings, transport, http=http)
     if platform is Platform.WHATSAPP:
         from socialmetrics.providers.whatsapp import WhatsAppClient
 
-        return WhatsAppClient(settings, transport)
+        return WhatsAppClient(settings, transport, http=http)
     from socialmetrics.providers.tiktok import TikTokClient
 
-    return TikTokClient(settings, transport)
+    return TikTokClient(settings, transport, http=http)

@@ -22,10 +22,13 @@ import httpx
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
-from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
-from socialmetrics.providers.parts import Parts
+from socialmetrics.providers.base import BaseClient, PlatformCalls, PointSink
 from socialmetrics.providers.rate_limits import TIKTOK_WINDOW, retry_after
-from socialmetrics.providers.tiktok_business import TikTokBusinessClient, uses_business_api
+from socialmetrics.providers.tiktok_business import (
+    TikTokBusinessClient,
+    rotate_token,
+    uses_business_api,
+)
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -51,8 +54,10 @@ class TikTokClient(BaseClient):
 
     def business(self) -> TikTokBusinessClient:
         """The API for Business client sharing these settings, transport, clock and page size."""
-        client = TikTokBusinessClient(self.settings, self.transport, self.clock)
+        client = TikTokBusinessClient(self.settings, self.transport, self.clock, self.http)
         client.page_size = self.page_size
+        client.call_budget = self.call_budget
+        client.renew = self.renew
         return client
 
     def _error(
@@ -97,22 +102,15 @@ class TikTokClient(BaseClient):
     ) -> CollectResult:
         if uses_business_api(account.scopes or credentials.scopes):
             return await self.business().collect(account, credentials, cursor)
-        token = credentials.access_token.get_secret_value()
-        headers = {"Authorization": f"Bearer {token}"}
-        now = self.clock()
-        sink = PointSink(self.platform, API_VERSION, now)
-        parts = Parts()
-        cutoff = int((now - timedelta(days=self.settings.restatement_days)).timestamp())
         videos: list[dict[str, Any]] = []
-        new_cursor = dict(cursor)
-        async with self.session(token) as session:
+        async with self.collection(credentials, cursor, API_VERSION) as ctx:
+            calls, sink, parts = ctx.calls, ctx.sink, ctx.parts
+            new_cursor, now = ctx.new_cursor, ctx.now
+            cutoff = int((now - timedelta(days=self.settings.restatement_days)).timestamp())
 
             async def account_fields() -> None:
-                body = await session.request(
-                    "GET",
-                    self._url("/v2/user/info/"),
-                    params={"fields": USER_FIELDS},
-                    headers=headers,
+                body = await calls.request(
+                    "GET", self._url("/v2/user/info/"), params={"fields": USER_FIELDS}
                 )
                 user = (body.get("data") or {}).get("user")
                 if not isinstance(user, dict):
@@ -120,7 +118,7 @@ class TikTokClient(BaseClient):
                 sink.add_all(user)
 
             async def posts() -> None:
-                listed = await self._list(session, headers, cutoff)
+                listed = await self._list(calls, cutoff)
                 videos.extend(listed)
                 self._points(sink, listed)
                 times = [v["create_time"] for v in listed if isinstance(v.get("create_time"), int)]
@@ -132,7 +130,7 @@ class TikTokClient(BaseClient):
                 seen = {v["id"] for v in videos}
                 stale = [str(i) for i in cursor.get("recent_ids", []) if str(i) not in seen]
                 for i in range(0, len(stale), QUERY_BATCH):
-                    found = await self._query(session, headers, stale[i : i + QUERY_BATCH])
+                    found = await self._query(calls, stale[i : i + QUERY_BATCH])
                     videos.extend(found)
                     self._points(sink, found)
 
@@ -146,7 +144,7 @@ class TikTokClient(BaseClient):
 
                 try:
                     await walk_history(
-                        lambda after: self._page(session, headers, after),
+                        lambda after: self._page(calls, after),
                         state,
                         (horizon, datetime.fromtimestamp(cutoff, UTC)),
                         lambda v: _created(v),
@@ -165,32 +163,20 @@ class TikTokClient(BaseClient):
             recent = [v["id"] for v in videos if (v.get("create_time") or 0) >= cutoff]
             if parts.ok("posts"):
                 new_cursor["recent_ids"] = recent[:100]
-            return CollectResult(
-                sink.points,
-                new_cursor,
-                [],
-                session.usage,
-                session.calls,
-                parts.refused([]),
-                parts.fatal,
-            )
+            return ctx.result()
 
     @staticmethod
     def _points(sink: PointSink, videos: list[dict[str, Any]]) -> None:
         for video in videos:
             sink.add_all(video, object_type="video", object_id=video["id"], period="lifetime")
 
-    async def _page(self, session: Session, headers: dict[str, str], cursor: object) -> Page:
+    async def _page(self, calls: PlatformCalls, cursor: object) -> Page:
         """One page of ``/v2/video/list/`` from ``cursor`` (None = the newest)."""
         body: dict[str, Any] = {"max_count": self.page_size}
         if cursor is not None:
             body["cursor"] = cursor
-        page = await session.request(
-            "POST",
-            self._url("/v2/video/list/"),
-            params={"fields": VIDEO_FIELDS},
-            json_body=body,
-            headers=headers,
+        page = await calls.request(
+            "POST", self._url("/v2/video/list/"), params={"fields": VIDEO_FIELDS}, json_body=body
         )
         data = page.get("data") or {}
         videos = [
@@ -201,30 +187,25 @@ class TikTokClient(BaseClient):
         more = data.get("has_more") and data.get("cursor") is not None
         return videos, data.get("cursor") if more else None
 
-    async def _list(
-        self, session: Session, headers: dict[str, str], cutoff: int
-    ) -> list[dict[str, Any]]:
+    async def _list(self, calls: PlatformCalls, cutoff: int) -> list[dict[str, Any]]:
         """Videos created since ``cutoff``; pinned videos break the order, so paging stops on
         a page with none inside the window (or at the end, or the page bound)."""
         videos: list[dict[str, Any]] = []
         cursor: object = None
         for _ in range(self.settings.provider_max_pages):
-            page, cursor = await self._page(session, headers, cursor)
+            page, cursor = await self._page(calls, cursor)
             inside = [v for v in page if (v.get("create_time") or 0) >= cutoff]
             videos += inside
             if not inside or cursor is None:
                 break
         return videos
 
-    async def _query(
-        self, session: Session, headers: dict[str, str], ids: list[str]
-    ) -> list[dict[str, Any]]:
-        page = await session.request(
+    async def _query(self, calls: PlatformCalls, ids: list[str]) -> list[dict[str, Any]]:
+        page = await calls.request(
             "POST",
             self._url("/v2/video/query/"),
             params={"fields": VIDEO_FIELDS},
             json_body={"filters": {"video_ids": ids}},
-            headers=headers,
         )
         return [
             {**v, "id": str(v["id"])}
@@ -238,22 +219,9 @@ class TikTokClient(BaseClient):
         """Rotating refresh: the old refresh token stops working once this returns."""
         if uses_business_api(credentials.scopes):
             return await self.business().refresh(credentials, on_rotate)
-        if credentials.refresh_token is None:
-            raise errors.AuthExpired("no refresh token", platform=self.platform.value)
-        refresh_token = credentials.refresh_token.get_secret_value()
-        secret = self.secret("tiktok_client_secret")
-        async with self.session(refresh_token, secret) as session:
-            body = await session.request(
-                "POST",
-                self._url("/v2/oauth/token/"),
-                data={
-                    "client_key": self.settings.tiktok_client_key,
-                    "client_secret": secret,
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                },
-            )
-        return await self._rotated(grant_from(body, utcnow(), scope_sep=","), on_rotate)
+        return await rotate_token(
+            self, self._url("/v2/oauth/token/"), credentials, on_rotate, business=False
+        )
 
 
 def _created(video: dict[str, Any]) -> datetime | None:

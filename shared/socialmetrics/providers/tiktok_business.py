@@ -34,8 +34,7 @@ import httpx
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
-from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
-from socialmetrics.providers.parts import Parts
+from socialmetrics.providers.base import BaseClient, PlatformCalls, grant_from, utcnow
 from socialmetrics.providers.rate_limits import TIKTOK_WINDOW, retry_after
 from socialmetrics.providers.types import (
     AccountRef,
@@ -110,6 +109,8 @@ class TikTokBusinessClient(BaseClient):
     platform = Platform.TIKTOK
     supports_refresh = True
     page_size = 20  # max_count: 1..20
+    auth_header = "Access-Token"  # the bare token, no "Bearer"
+    auth_scheme = None
 
     @property
     def api_version(self) -> str:
@@ -148,23 +149,18 @@ class TikTokBusinessClient(BaseClient):
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
     ) -> CollectResult:
-        token = credentials.access_token.get_secret_value()
-        headers = {"Access-Token": token}
         business_id = account.platform_user_id
-        now = self.clock()
-        sink = PointSink(self.platform, self.api_version, now)
-        unavailable: list[str] = []
-        parts = Parts()
-        since, until = day_span(
-            cursor.get("business_until"),
-            now,
-            self.settings.horizon_days(self.platform),
-            self.settings.restatement_days,
-        )
-        cutoff = int((now - timedelta(days=self.settings.restatement_days)).timestamp())
         videos: list[dict[str, Any]] = []
-        new_cursor = dict(cursor)
-        async with self.session(token) as session:
+        async with self.collection(credentials, cursor, self.api_version) as ctx:
+            calls, sink, parts, unavailable = ctx.calls, ctx.sink, ctx.parts, ctx.unavailable
+            new_cursor, now = ctx.new_cursor, ctx.now
+            since, until = day_span(
+                cursor.get("business_until"),
+                now,
+                self.settings.horizon_days(self.platform),
+                self.settings.restatement_days,
+            )
+            cutoff = int((now - timedelta(days=self.settings.restatement_days)).timestamp())
 
             async def account_fields() -> None:
                 params: dict[str, Any] = {
@@ -174,9 +170,7 @@ class TikTokBusinessClient(BaseClient):
                 if since < until:  # end_date is inclusive: the last whole day
                     params["start_date"] = since.date().isoformat()
                     params["end_date"] = (until - timedelta(days=1)).date().isoformat()
-                body = await session.request(
-                    "GET", self._url("business/get/"), params=params, headers=headers
-                )
+                body = await calls.request("GET", self._url("business/get/"), params=params)
                 data = body.get("data")
                 if not isinstance(data, dict):
                     raise errors.MalformedResponse(
@@ -196,7 +190,7 @@ class TikTokBusinessClient(BaseClient):
 
             async def posts() -> None:
                 try:
-                    videos.extend(await self._list(session, headers, business_id, cutoff))
+                    videos.extend(await self._list(calls, business_id, cutoff))
                 except errors.PermissionDenied:
                     unavailable.append("video:business/video/list")
                     return
@@ -204,9 +198,7 @@ class TikTokBusinessClient(BaseClient):
                 stale = [str(i) for i in cursor.get("recent_ids", []) if str(i) not in seen]
                 for i in range(0, len(stale), FILTER_BATCH):
                     videos.extend(
-                        await self._filtered(
-                            session, headers, business_id, stale[i : i + FILTER_BATCH]
-                        )
+                        await self._filtered(calls, business_id, stale[i : i + FILTER_BATCH])
                     )
 
             async def history() -> None:
@@ -219,7 +211,7 @@ class TikTokBusinessClient(BaseClient):
 
                 try:
                     await walk_history(
-                        lambda after: self._page(session, headers, business_id, after),
+                        lambda after: self._page(calls, business_id, after),
                         state,
                         (horizon, datetime.fromtimestamp(cutoff, UTC)),
                         lambda v: _created(v),
@@ -251,15 +243,7 @@ class TikTokBusinessClient(BaseClient):
             newest = max([*times, int(cursor.get("newest_create_time") or 0)])
             if newest:
                 new_cursor["newest_create_time"] = newest
-            return CollectResult(
-                sink.points,
-                new_cursor,
-                unavailable,
-                session.usage,
-                session.calls,
-                parts.refused(unavailable),
-                parts.fatal,
-            )
+            return ctx.result()
 
     @staticmethod
     def _videos(page: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -273,9 +257,7 @@ class TikTokBusinessClient(BaseClient):
         ]
         return videos, data
 
-    async def _page(
-        self, session: Session, headers: dict[str, str], business_id: str, cursor: object
-    ) -> Page:
+    async def _page(self, calls: PlatformCalls, business_id: str, cursor: object) -> Page:
         """One page of ``business/video/list/`` from ``cursor`` (None = the newest)."""
         params: dict[str, Any] = {
             "business_id": business_id,
@@ -284,22 +266,20 @@ class TikTokBusinessClient(BaseClient):
         }
         if cursor is not None:
             params["cursor"] = cursor
-        page = await session.request(
-            "GET", self._url("business/video/list/"), params=params, headers=headers
-        )
+        page = await calls.request("GET", self._url("business/video/list/"), params=params)
         batch, data = self._videos(page)
         more = data.get("has_more") and data.get("cursor") is not None
         return batch, data.get("cursor") if more else None
 
     async def _list(
-        self, session: Session, headers: dict[str, str], business_id: str, cutoff: int
+        self, calls: PlatformCalls, business_id: str, cutoff: int
     ) -> list[dict[str, Any]]:
         """Newest first, page by page, until a page holds no video inside the window (pinned
         videos break the order), the end, or the bound."""
         videos: list[dict[str, Any]] = []
         cursor: object = None
         for _ in range(self.settings.provider_max_pages):
-            batch, cursor = await self._page(session, headers, business_id, cursor)
+            batch, cursor = await self._page(calls, business_id, cursor)
             inside = [v for v in batch if (_epoch(v.get("create_time")) or 0) >= cutoff]
             videos += inside
             if not inside or cursor is None:
@@ -307,9 +287,9 @@ class TikTokBusinessClient(BaseClient):
         return videos
 
     async def _filtered(
-        self, session: Session, headers: dict[str, str], business_id: str, ids: list[str]
+        self, calls: PlatformCalls, business_id: str, ids: list[str]
     ) -> list[dict[str, Any]]:
-        page = await session.request(
+        page = await calls.request(
             "GET",
             self._url("business/video/list/"),
             params={
@@ -318,7 +298,6 @@ class TikTokBusinessClient(BaseClient):
                 "filters": json.dumps({"video_ids": ids}),
                 "max_count": len(ids),
             },
-            headers=headers,
         )
         return self._videos(page)[0]
 
@@ -326,34 +305,49 @@ class TikTokBusinessClient(BaseClient):
         self, credentials: Credentials, on_rotate: RotateCallback | None = None
     ) -> TokenGrant:
         """Rotating refresh: the old refresh token stops working once this returns."""
-        if credentials.refresh_token is None:
-            raise errors.AuthExpired("no refresh token", platform=self.platform.value)
-        refresh_token = credentials.refresh_token.get_secret_value()
-        secret = self.secret("tiktok_client_secret")
-        async with self.session(refresh_token, secret) as session:
-            body = await session.request(
-                "POST",
-                self._url("tt_user/oauth2/refresh_token/"),
-                json_body={
-                    "client_id": self.settings.tiktok_client_key,
-                    "client_secret": secret,
-                    "grant_type": "refresh_token",
-                    "refresh_token": refresh_token,
-                },
-            )
+        return await rotate_token(
+            self, self._url("tt_user/oauth2/refresh_token/"), credentials, on_rotate, business=True
+        )
+
+
+async def rotate_token(
+    client: BaseClient,
+    url: str,
+    credentials: Credentials,
+    on_rotate: RotateCallback | None,
+    *,
+    business: bool,
+) -> TokenGrant:
+    """TikTok's rotating refresh, for both APIs: the Display API takes a form with
+    ``client_key`` and answers the grant itself; the API for Business takes JSON with
+    ``client_id`` and answers it inside ``data`` (``refresh_token_expires_in``), sometimes
+    without the scopes, which are then kept (they route the next refresh to this API)."""
+    if credentials.refresh_token is None:
+        raise errors.AuthExpired("no refresh token", platform=client.platform.value)
+    refresh_token = credentials.refresh_token.get_secret_value()
+    secret = client.secret("tiktok_client_secret")
+    key = client.settings.tiktok_client_key
+    fields = {
+        "client_secret": secret,
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+    }
+    async with client.calls(refresh_token, secret) as calls:
+        if business:
+            body = await calls.request("POST", url, json_body={"client_id": key, **fields})
+        else:
+            body = await calls.request("POST", url, data={"client_key": key, **fields})
+    if business:
         data = body.get("data")
         if not isinstance(data, dict):
             raise errors.MalformedResponse(
-                "token response without data", platform=self.platform.value
+                "token response without data", platform=client.platform.value
             )
-        grant = grant_from(
-            {**data, "refresh_expires_in": data.get("refresh_token_expires_in")},
-            utcnow(),
-            scope_sep=",",
-        )
-        if not grant.scopes:  # keep routing to this API when the response omits the scopes
-            grant = replace(grant, scopes=credentials.scopes)
-        return await self._rotated(grant, on_rotate)
+        body = {**data, "refresh_expires_in": data.get("refresh_token_expires_in")}
+    grant = grant_from(body, utcnow(), scope_sep=",")
+    if business and not grant.scopes:
+        grant = replace(grant, scopes=credentials.scopes)
+    return await client._rotated(grant, on_rotate)
 
 
 def _created(video: dict[str, Any]) -> datetime | None:

@@ -125,6 +125,7 @@ class PlatformClient(Protocol):
     platform: Platform
     supports_refresh: bool
     call_budget: int | None
+    renew: Callable[[], Awaitable[str | None]] | None  # a fresh token after an expired answer
 
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]

@@ -35,9 +35,8 @@ from typing import Any
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
-from socialmetrics.providers.base import PointSink, Session
+from socialmetrics.providers.base import CollectionContext, PlatformCalls
 from socialmetrics.providers.meta import GraphClient
-from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.types import (
     AccountRef,
     CollectResult,
@@ -91,71 +90,64 @@ class WhatsAppClient(GraphClient):
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
     ) -> CollectResult:
-        token = credentials.access_token.get_secret_value()
-        headers = {"Authorization": f"Bearer {token}"}
         waba = account.platform_user_id
-        now = self.clock()
-        sink = PointSink(self.platform, self.api_version, now)
-        unavailable: list[str] = []
-        parts = Parts()
-        since, until = day_span(
-            cursor.get("analytics_until"),
-            now,
-            self.settings.horizon_days(self.platform),
-            self.settings.restatement_days,
-        )
-        start, end = int(since.timestamp()), int(until.timestamp())
         ids: list[str] = []
-        async with self.session(token) as session:
+        async with self.collection(credentials, cursor, self.api_version) as ctx:
+            since, until = day_span(
+                cursor.get("analytics_until"),
+                ctx.now,
+                self.settings.horizon_days(self.platform),
+                self.settings.restatement_days,
+            )
+            start, end = int(since.timestamp()), int(until.timestamp())
 
             async def analytics() -> None:
-                body = await session.request(
+                body = await ctx.calls.request(
                     "GET",
                     self.graph_url(waba),
                     params={"fields": f"analytics.start({start}).end({end}).granularity(DAY)"},
-                    headers=headers,
                 )
                 for point in (body.get("analytics") or {}).get("data_points") or []:
                     at = _day(point.get("start"))
                     if at is not None:
-                        sink.add_all(
+                        ctx.sink.add_all(
                             {k: point.get(k) for k in ("sent", "delivered")},
                             period="day",
                             collected_at=at,
                         )
 
             async def pricing() -> None:
-                await self._pricing(session, waba, start, end, headers, sink, unavailable)
+                spec = f"pricing_analytics.start({start}).end({end}).granularity(DAILY)"
+                await self._daily_totals(ctx, waba, spec, "pricing_analytics", ("volume", "cost"))
 
             async def conversations() -> None:
-                await self._conversations(session, waba, start, end, headers, sink, unavailable)
+                spec = f"{CONVERSATION_FIELD}.start({start}).end({end}).{CONVERSATION_SPEC}"
+                await self._daily_totals(
+                    ctx,
+                    waba,
+                    spec,
+                    CONVERSATION_FIELD,
+                    ("conversation", "cost"),
+                    prefix=f"{CONVERSATION_FIELD}.",
+                )
 
             async def templates() -> None:
                 listed = await self.paged(
-                    session,
+                    ctx.calls,
                     self.graph_url(f"{waba}/message_templates"),
                     {"fields": "id,name,status"},
-                    headers,
                 )
                 ids.extend(str(t["id"]) for t in listed if "id" in t)
 
             async def template_analytics() -> None:
                 first = max(start, int((until - TEMPLATE_LOOKBACK).timestamp()))
                 for i in range(0, len(ids), TEMPLATE_BATCH):
-                    await self._templates(
-                        session,
-                        waba,
-                        ids[i : i + TEMPLATE_BATCH],
-                        first,
-                        end,
-                        headers,
-                        sink,
-                        unavailable,
-                    )
+                    await self._templates(ctx, waba, ids[i : i + TEMPLATE_BATCH], first, end)
 
             async def phone_numbers() -> None:
-                await self._phone_numbers(session, waba, headers, sink, unavailable)
+                await self._phone_numbers(ctx, waba)
 
+            parts = ctx.parts
             await parts.run("account_insights", analytics, gate=True, account_object=True)
             await parts.run("pricing", pricing)
             await parts.run("conversations", conversations)
@@ -167,85 +159,26 @@ class WhatsAppClient(GraphClient):
             cursor_out = dict(cursor)
             if parts.ok("account_insights"):  # the day window moves with the analytics read
                 cursor_out["analytics_until"] = end
-                note_backfill(cursor_out, ("insights",), "insights", since, end, now)
-            return CollectResult(
-                sink.points,
-                cursor_out,
-                sorted(set(unavailable)),
-                session.usage,
-                session.calls,
-                parts.refused(unavailable),
-                parts.fatal,
-            )
-
-    async def _pricing(
-        self,
-        session: Session,
-        waba: str,
-        start: int,
-        end: int,
-        headers: dict[str, str],
-        sink: PointSink,
-        unavailable: list[str],
-    ) -> None:
-        spec = f"pricing_analytics.start({start}).end({end}).granularity(DAILY)"
-        await self._daily_totals(
-            session,
-            waba,
-            spec,
-            "pricing_analytics",
-            ("volume", "cost"),
-            "",
-            headers,
-            sink,
-            unavailable,
-        )
-
-    async def _conversations(
-        self,
-        session: Session,
-        waba: str,
-        start: int,
-        end: int,
-        headers: dict[str, str],
-        sink: PointSink,
-        unavailable: list[str],
-    ) -> None:
-        spec = f"{CONVERSATION_FIELD}.start({start}).end({end}).{CONVERSATION_SPEC}"
-        await self._daily_totals(
-            session,
-            waba,
-            spec,
-            CONVERSATION_FIELD,
-            ("conversation", "cost"),
-            f"{CONVERSATION_FIELD}.",
-            headers,
-            sink,
-            unavailable,
-        )
+                note_backfill(cursor_out, ("insights",), "insights", since, end, ctx.now)
+            return ctx.result(cursor_out)
 
     async def _daily_totals(
         self,
-        session: Session,
+        ctx: CollectionContext,
         waba: str,
         spec: str,
         field: str,
         keys: tuple[str, ...],
-        prefix: str,
-        headers: dict[str, str],
-        sink: PointSink,
-        unavailable: list[str],
+        prefix: str = "",
     ) -> None:
         """One WABA analytics field summed per day over its breakdowns (category, type…);
         a refused field goes to ``unavailable`` instead of failing the collection."""
         try:
-            body = await session.request(
-                "GET", self.graph_url(waba), params={"fields": spec}, headers=headers
-            )
+            body = await ctx.calls.request("GET", self.graph_url(waba), params={"fields": spec})
         except errors.ProviderError as exc:
             if not _refused(exc):
                 raise
-            unavailable.append(field)
+            ctx.unavailable.append(field)
             return
         totals: dict[int, dict[str, float]] = {}
         for block in (body.get(field) or {}).get("data") or []:
@@ -259,16 +192,9 @@ class WhatsAppClient(GraphClient):
                     if isinstance(value, int | float) and not isinstance(value, bool):
                         bucket[prefix + key] = bucket.get(prefix + key, 0) + value
         for day, values in sorted(totals.items()):
-            sink.add_all(values, period="day", collected_at=datetime.fromtimestamp(day, UTC))
+            ctx.sink.add_all(values, period="day", collected_at=datetime.fromtimestamp(day, UTC))
 
-    async def _phone_numbers(
-        self,
-        session: Session,
-        waba: str,
-        headers: dict[str, str],
-        sink: PointSink,
-        unavailable: list[str],
-    ) -> None:
+    async def _phone_numbers(self, ctx: CollectionContext, waba: str) -> None:
         """Every phone number's tier and quality; a refused field is dropped, not fatal.
 
         All fields in one paged read. If a field is refused, a message naming it (``#100
@@ -280,38 +206,38 @@ class WhatsAppClient(GraphClient):
         numbers: dict[str, dict[str, Any]] = {}
         while wanted:
             try:
-                self._merge(numbers, await self._phones(session, url, wanted, headers))
+                self._merge(numbers, await self._phones(ctx.calls, url, wanted))
                 break
             except errors.ProviderError as exc:
                 if not _refused(exc):
                     raise
                 culprit = next((f for f in wanted if f"({f})" in exc.message), None)
                 if culprit is not None:
-                    unavailable.append(f"phone_number:{culprit}")
+                    ctx.unavailable.append(f"phone_number:{culprit}")
                     wanted.remove(culprit)
                     continue
             for field in wanted:  # split: one field per read
                 try:
-                    self._merge(numbers, await self._phones(session, url, [field], headers))
+                    self._merge(numbers, await self._phones(ctx.calls, url, [field]))
                 except errors.ProviderError as exc:
                     if not _refused(exc):
                         raise
-                    unavailable.append(f"phone_number:{field}")
+                    ctx.unavailable.append(f"phone_number:{field}")
             break
         for phone_id, phone in numbers.items():
             tier = MESSAGING_LIMITS.get(str(phone.get("messaging_limit_tier")))
             quality = QUALITY_SCORES.get(str(phone.get("quality_rating")))
-            sink.add_all(
+            ctx.sink.add_all(
                 {"messaging_limit_tier": tier, "quality_rating": quality},
                 object_type="phone_number",
                 object_id=phone_id,
             )
 
     async def _phones(
-        self, session: Session, url: str, fields: list[str], headers: dict[str, str]
+        self, calls: PlatformCalls, url: str, fields: list[str]
     ) -> list[dict[str, Any]]:
         asked = [*PHONE_BASE_FIELDS, *fields]
-        phones = await self.paged(session, url, {"fields": ",".join(asked)}, headers)
+        phones = await self.paged(calls, url, {"fields": ",".join(asked)})
         return [{k: v for k, v in phone.items() if k in asked} for phone in phones]
 
     @staticmethod
@@ -321,18 +247,10 @@ class WhatsAppClient(GraphClient):
                 numbers.setdefault(str(phone["id"]), {}).update(phone)
 
     async def _templates(
-        self,
-        session: Session,
-        waba: str,
-        ids: list[str],
-        start: int,
-        end: int,
-        headers: dict[str, str],
-        sink: PointSink,
-        unavailable: list[str],
+        self, ctx: CollectionContext, waba: str, ids: list[str], start: int, end: int
     ) -> None:
         try:
-            body = await session.request(
+            body = await ctx.calls.request(
                 "GET",
                 self.graph_url(f"{waba}/template_analytics"),
                 params={
@@ -342,10 +260,9 @@ class WhatsAppClient(GraphClient):
                     "metric_types": TEMPLATE_METRICS,
                     "template_ids": "[" + ",".join(ids) + "]",
                 },
-                headers=headers,
             )
         except (errors.MetricUnavailable, errors.PermissionDenied):
-            unavailable.append("template_analytics")
+            ctx.unavailable.append("template_analytics")
             return
         for block in body.get("data") or []:
             for point in block.get("data_points") or []:
@@ -359,7 +276,7 @@ class WhatsAppClient(GraphClient):
                     values["clicked"] = sum(
                         int(c.get("count") or 0) for c in clicked if isinstance(c, dict)
                     )
-                sink.add_all(
+                ctx.sink.add_all(
                     values,
                     object_type="template",
                     object_id=str(template),

@@ -21,7 +21,14 @@ import httpx
 
 from socialmetrics.platforms import Platform
 from socialmetrics.providers import errors
-from socialmetrics.providers.base import BaseClient, PointSink, Session, grant_from, utcnow
+from socialmetrics.providers.base import (
+    BaseClient,
+    CollectionContext,
+    PlatformCalls,
+    PointSink,
+    grant_from,
+    utcnow,
+)
 from socialmetrics.providers.parts import Parts
 from socialmetrics.providers.rate_limits import UsageSnapshot, retry_after, x_usage
 from socialmetrics.providers.types import (
@@ -148,21 +155,15 @@ class XClient(BaseClient):
     async def collect(
         self, account: AccountRef, credentials: Credentials, cursor: dict[str, Any]
     ) -> CollectResult:
-        token = credentials.access_token.get_secret_value()
-        headers = {"Authorization": f"Bearer {token}"}
-        now = self.clock()
-        sink = PointSink(self.platform, API_VERSION, now)
         user_id = account.platform_user_id
         parts = Parts(account_wide_limits=False)  # X limits each endpoint on its own
         state = _State.load(cursor)
-        async with self.session(token) as session:
+        async with self.collection(credentials, cursor, API_VERSION, parts) as ctx:
+            calls, sink, now = ctx.calls, ctx.sink, ctx.now
 
             async def account_fields() -> None:
-                user = await session.request(
-                    "GET",
-                    self._url(f"/2/users/{user_id}"),
-                    params={"user.fields": USER_FIELDS},
-                    headers=headers,
+                user = await calls.request(
+                    "GET", self._url(f"/2/users/{user_id}"), params={"user.fields": USER_FIELDS}
                 )
                 data = user.get("data")
                 if not isinstance(data, dict):
@@ -174,13 +175,13 @@ class XClient(BaseClient):
             async def posts() -> None:
                 horizon = now - timedelta(days=self.settings.horizon_days(self.platform))
                 if state.since_id:
-                    await self._newer(session, user_id, headers, state, sink, now)
+                    await self._newer(ctx, user_id, state)
                 if not state.backfill.get("complete"):
-                    await self._older(session, user_id, headers, state, sink, now, horizon)
+                    await self._older(ctx, user_id, state, horizon)
 
             async def post_refresh() -> None:
                 due = state.due(now, self.settings.restatement_days)
-                for post in await self._lookup(session, due, headers):
+                for post in await self._lookup(calls, due):
                     self._post_points(sink, post)
                     state.track(post, now)
                 for post_id in due:  # deleted posts come back in errors[]: forget them
@@ -190,35 +191,19 @@ class XClient(BaseClient):
             await parts.run("account_fields", account_fields, gate=True, account_object=True)
             await parts.run("posts", posts)
             await parts.run("known_posts", post_refresh)
-            return CollectResult(
-                sink.points,
-                state.dump(),
-                [],
-                session.usage,
-                session.calls,
-                parts.refused([]),
-                parts.fatal,
-            )
+            return ctx.result(state.dump())
 
-    async def _newer(
-        self,
-        session: Session,
-        user_id: str,
-        headers: dict[str, str],
-        state: _State,
-        sink: PointSink,
-        now: datetime,
-    ) -> None:
+    async def _newer(self, ctx: CollectionContext, user_id: str, state: _State) -> None:
         """Posts newer than ``since_id``; the mark moves only once every page is read."""
         params = {**self._timeline_params(), "since_id": state.since_id}
         newest = int(state.since_id or 0)
         for _ in range(self.settings.provider_max_pages):
-            page = await session.request(
-                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params, headers=headers
+            page = await ctx.calls.request(
+                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params
             )
             for post in self._with_media(page):
-                self._post_points(sink, post)
-                state.track(post, now)
+                self._post_points(ctx.sink, post)
+                state.track(post, ctx.now)
                 newest = max(newest, int(post["id"]))
             next_token = (page.get("meta") or {}).get("next_token")
             if not next_token:
@@ -227,14 +212,7 @@ class XClient(BaseClient):
         state.since_id = str(newest) if newest else state.since_id
 
     async def _older(
-        self,
-        session: Session,
-        user_id: str,
-        headers: dict[str, str],
-        state: _State,
-        sink: PointSink,
-        now: datetime,
-        horizon: datetime,
+        self, ctx: CollectionContext, user_id: str, state: _State, horizon: datetime
     ) -> None:
         """The backfill: pages older than the oldest post reached, down to the horizon. Each
         page is a checkpoint (``until_id``), so an interrupted walk resumes, never restarts."""
@@ -246,13 +224,13 @@ class XClient(BaseClient):
             }
             if backfill.get("until_id"):
                 params["until_id"] = backfill["until_id"]
-            page = await session.request(
-                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params, headers=headers
+            page = await ctx.calls.request(
+                "GET", self._url(f"/2/users/{user_id}/tweets"), params=params
             )
             found = self._with_media(page)
             for post in found:
-                self._post_points(sink, post)
-                state.track(post, now)
+                self._post_points(ctx.sink, post)
+                state.track(post, ctx.now)
             if found:
                 oldest = min(found, key=lambda p: int(p["id"]))
                 backfill["until_id"] = oldest["id"]
@@ -273,12 +251,10 @@ class XClient(BaseClient):
             "exclude": "replies,retweets",
         }
 
-    async def _lookup(
-        self, session: Session, ids: list[str], headers: dict[str, str]
-    ) -> list[dict[str, Any]]:
+    async def _lookup(self, calls: PlatformCalls, ids: list[str]) -> list[dict[str, Any]]:
         posts: list[dict[str, Any]] = []
         for start in range(0, len(ids), LOOKUP_BATCH):
-            page = await session.request(
+            page = await calls.request(
                 "GET",
                 self._url("/2/tweets"),
                 params={
@@ -287,7 +263,6 @@ class XClient(BaseClient):
                     "expansions": "attachments.media_keys",
                     "media.fields": MEDIA_FIELDS,
                 },
-                headers=headers,
             )
             # Partial success: deleted posts come back in errors[] and are dropped.
             posts += self._with_media(page)
@@ -335,9 +310,10 @@ class XClient(BaseClient):
         refresh_token = credentials.refresh_token.get_secret_value()
         client_id = self.settings.x_client_id
         secret = self.secret("x_client_secret")
-        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-        async with self.session(refresh_token, secret, basic) as session:
-            body = await session.request(
+        basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()  # masked in errors
+        auth = httpx.BasicAuth(client_id, secret)
+        async with self.calls(refresh_token, secret, basic, auth=auth) as calls:
+            body = await calls.request(
                 "POST",
                 self._url("/2/oauth2/token"),
                 data={
@@ -345,6 +321,5 @@ class XClient(BaseClient):
                     "refresh_token": refresh_token,
                     "client_id": client_id,
                 },
-                headers={"Authorization": f"Basic {basic}"},
             )
         return await self._rotated(grant_from(body, utcnow(), scope_sep=" "), on_rotate)

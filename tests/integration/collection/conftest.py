@@ -72,9 +72,12 @@ def onboard(
     *,
     user_id: int | None = None,
     consent: bool = True,
+    stored_refresh_token: str | None = None,
+    stored_expires_at: datetime | None = None,
     **spec: Any,
 ) -> Onboarded:
-    """A sandbox account whose real tokens are registered for a (new) user with consent."""
+    """A sandbox account whose real tokens are registered for a (new) user with consent
+    (``stored_*``: what the database holds instead of the sandbox's refresh token / expiry)."""
     response = sandbox.post("/_sandbox/accounts", json={"platform": platform, "posts": 6, **spec})
     assert response.status_code == 201, response.text
     remote: dict[str, Any] = response.json()
@@ -83,6 +86,7 @@ def onboard(
         give_consent(user_id)
     expires_in = remote.get("expires_in")
     expires_at = datetime.now(UTC) + timedelta(seconds=expires_in) if expires_in else None
+    expires_at = stored_expires_at or expires_at
     with unit_of_work() as session:
         registration = register_token(
             session,
@@ -91,7 +95,7 @@ def onboard(
             platform_id(platform),
             remote["id"],
             remote["access_token"],
-            refresh_token=remote.get("refresh_token"),
+            refresh_token=stored_refresh_token or remote.get("refresh_token"),
             expires_at=expires_at,
             scopes=remote.get("scopes"),
         )

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from socialmetrics.platforms import Platform
-from socialmetrics.providers.base import BaseClient, Session
+from socialmetrics.providers.base import BaseClient, PlatformCalls
 from socialmetrics.providers.errors import ProviderError, Transient
 from tests.unit.providers.samples import run, settings
 
@@ -33,7 +33,7 @@ def _slow_paths(*slow: str) -> tuple[httpx.MockTransport, list[str]]:
     return httpx.MockTransport(handler), seen
 
 
-async def _get_all(session: Session, *paths: str) -> list[str]:
+async def _get_all(session: PlatformCalls, *paths: str) -> list[str]:
     outcomes = []
     for path in paths:
         try:
@@ -49,7 +49,7 @@ def test_a_platform_that_never_answered_is_not_called_after_its_first_budget() -
     client = _Client(settings(), transport)
 
     async def scenario() -> list[str]:
-        async with client.session() as session:
+        async with client.calls() as session:
             return await _get_all(session, "/a", "/b", "/c")
 
     assert run(scenario()) == ["timeout", "unreachable", "unreachable"]
@@ -61,7 +61,7 @@ def test_after_an_answer_a_slow_endpoint_fails_only_its_own_request() -> None:
     client = _Client(settings(), transport)
 
     async def scenario() -> list[str]:
-        async with client.session() as session:
+        async with client.calls() as session:
             return await _get_all(session, "/ok", "/slow", "/ok2")
 
     assert run(scenario()) == ["ok", "timeout", "ok"]
