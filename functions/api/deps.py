@@ -1,17 +1,23 @@
-"""Request-scoped dependencies: the acting user (JWT), admin guard, request id, client IP,
-and the helpers every router shares (both slash forms of a path, problem responses)."""
+"""Request-scoped dependencies: the request's database session (one transaction, one
+connection, shared by authentication and the route), the acting user (JWT), admin guard,
+request id, client IP, and the helpers every router shares (both slash forms of a path with
+the one-retry route class, page size and cursor headers, problem responses)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AsyncExitStack
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
+from socialmetrics.db.engine import DroppedConnection, unit_of_work
 from socialmetrics.errors import (
     BadRequest,
     Conflict,
@@ -26,6 +32,8 @@ from socialmetrics.errors import (
 )
 from socialmetrics.identity.service import authenticate
 from socialmetrics.security.access_tokens import InvalidAccessToken, verify
+
+logger = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -49,8 +57,23 @@ def client_ip(request: Request) -> str | None:
     return request.client.host[:64] if request.client else None
 
 
+def database_session() -> Iterator[Session]:
+    """The request's unit of work: commits when the route returns, rolls back if it raises.
+
+    Scoped to the route function (``scope="function"``), so the commit happens before the
+    response is sent (a failed commit is answered as an error, never after a 200) and a
+    streamed body never holds this transaction open (CSV pages open their own, short ones).
+    FastAPI caches it per request: authentication and the route share the session."""
+    with unit_of_work() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(database_session, scope="function")]
+
+
 def current_actor(
     request: Request,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -59,8 +82,7 @@ def current_actor(
         claims = verify(credentials.credentials)
     except InvalidAccessToken:
         raise Unauthorized("The access token is not valid.") from None
-    with unit_of_work() as session:
-        return authenticate(session, claims, request_id(request), client_ip(request))
+    return authenticate(session, claims, request_id(request), client_ip(request))
 
 
 def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
@@ -158,6 +180,33 @@ def problem_responses(*statuses: int, validated: bool = True) -> dict[int | str,
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class OneRetryRoute(APIRoute):
+    """A route whose unit of work runs once more, on a fresh connection, when the connection
+    is found dead at its first statement (:class:`~socialmetrics.db.engine.DroppedConnection`:
+    nothing of it reached the database). Each attempt has its own function-scoped exit stack,
+    so the failed attempt's session rolls back and closes before the second one starts; the
+    request body was read before the first attempt and is reused. Any other error, or a drop
+    after a statement completed, is raised as is."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def attempt(request: Request) -> Response:
+            async with AsyncExitStack() as stack:
+                request.scope["fastapi_function_astack"] = stack
+                return await handler(request)
+
+        async def with_one_retry(request: Request) -> Response:
+            try:
+                return await attempt(request)
+            except DroppedConnection:
+                logger.warning("database connection dropped; retrying the request once")
+                return await attempt(request)
+
+        return with_one_retry
 
 
 def route(
@@ -172,6 +221,7 @@ def route(
     alternate = path.rstrip("/") if path.endswith("/") else path + "/"
 
     def decorator(function: F) -> F:
+        kwargs.setdefault("route_class_override", OneRetryRoute)
         router.add_api_route(path, function, methods=[method], operation_id=operation_id, **kwargs)
         router.add_api_route(
             alternate, function, methods=[method], include_in_schema=False, **kwargs

@@ -10,11 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
+from functions.api.deps import MAX_ID, CurrentActor, DbSession, problem_responses, route
 from functions.api.schemas import AccountHealthOut, AccountHealthPage
 from socialmetrics.accounts import health
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
 
 router = APIRouter(tags=["accounts"])
 
@@ -29,19 +28,19 @@ router = APIRouter(tags=["accounts"])
     responses=problem_responses(401),
 )
 def list_health(
+    session: DbSession,
     actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> AccountHealthPage:
-    with unit_of_work() as session:
-        rows = health.list_health(
-            session,
-            None if actor.is_admin else actor.user_id,
-            get_settings(),
-            datetime.now(UTC),
-            limit,
-            after,
-        )
+    rows = health.list_health(
+        session,
+        None if actor.is_admin else actor.user_id,
+        get_settings(),
+        datetime.now(UTC),
+        limit,
+        after,
+    )
     return AccountHealthPage(
         data=[AccountHealthOut.model_validate(asdict(r)) for r in rows],
         next_after=rows[-1].account_id if len(rows) == limit else None,
@@ -58,14 +57,13 @@ def list_health(
     responses=problem_responses(401, 404),
 )
 def one_health(
-    account_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
+    session: DbSession, account_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
 ) -> AccountHealthOut:
-    with unit_of_work() as session:
-        row = health.account_health(
-            session,
-            None if actor.is_admin else actor.user_id,
-            account_id,
-            get_settings(),
-            datetime.now(UTC),
-        )
+    row = health.account_health(
+        session,
+        None if actor.is_admin else actor.user_id,
+        account_id,
+        get_settings(),
+        datetime.now(UTC),
+    )
     return AccountHealthOut.model_validate(asdict(row))

@@ -16,6 +16,7 @@ from functions.api.deps import (
     MAX_PLATFORM_ID,
     PAGE_HEADERS,
     CurrentActor,
+    DbSession,
     header_refs,
     next_page_headers,
     page_limit,
@@ -26,7 +27,6 @@ from functions.api.schemas import MetricList, SummaryList
 from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
 from socialmetrics.identity.service import visible_user
@@ -207,6 +207,7 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
     },
 )
 def list_metrics(
+    session: DbSession,
     request: Request,
     actor: CurrentActor,
     q: Filters,
@@ -214,12 +215,11 @@ def list_metrics(
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
     page = page_limit(q.limit, 100)
-    with unit_of_work() as session:
-        f = _filter(session, actor, "metrics.read", q)
-        if q.cursor:
-            query.decode_cursor(q.cursor)
-        if not wants_csv:
-            rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
+    f = _filter(session, actor, "metrics.read", q)
+    if q.cursor:
+        query.decode_cursor(q.cursor)
+    if not wants_csv:
+        rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
     if wants_csv:
         return StreamingResponse(
             query.csv_lines(query.iter_metrics(f, q.cursor, q.limit)),
@@ -242,6 +242,7 @@ def list_metrics(
     responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def summary(
+    session: DbSession,
     request: Request,
     actor: CurrentActor,
     q: Filters,
@@ -249,8 +250,7 @@ def summary(
     agg: Literal["sum", "avg", "min", "max", "last"] = "sum",
 ) -> Response:
     page = page_limit(q.limit, 1000)
-    with unit_of_work() as session:
-        f = _filter(session, actor, "metrics.summary", q)
-        rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
+    f = _filter(session, actor, "metrics.summary", q)
+    rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
     body = [summary_json(r) for r in rows]
     return JSONResponse(body, headers=next_page_headers(request, next_cursor))

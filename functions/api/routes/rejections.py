@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from functions.api.deps import MAX_ID, AdminActor, problem_responses, route
+from functions.api.deps import MAX_ID, AdminActor, DbSession, problem_responses, route
 from functions.api.schemas import WebhookRejectionOut
 from socialmetrics.compliance.audit import audit
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.webhooks import queries
 
 router = APIRouter(tags=["webhooks"])
@@ -27,16 +26,14 @@ router = APIRouter(tags=["webhooks"])
     responses=problem_responses(401, 403),
 )
 def list_rejections(
+    session: DbSession,
     actor: AdminActor,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[int | None, Query(ge=1, le=MAX_ID, description="X-Next-Cursor")] = None,
     provider: Literal["meta", "x", "tiktok"] | None = None,
 ) -> Response:
-    with unit_of_work() as session:
-        rows = queries.list_rejections(
-            session, limit=limit + 1, before_id=cursor, provider=provider
-        )
-        audit(session, actor, "webhook.rejections.list", "webhook", None)
+    rows = queries.list_rejections(session, limit=limit + 1, before_id=cursor, provider=provider)
+    audit(session, actor, "webhook.rejections.list", "webhook", None)
     headers = {}
     if len(rows) > limit:
         rows = rows[:limit]
