@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -129,6 +129,12 @@ PROBLEMS: dict[int, tuple[str, DomainError]] = {
 # (503: sent when a dependency is out of its time budget or AWS fails; see api/problems.py.)
 PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 PAGE_HEADERS = ("X-Next-Cursor", "Link")
+# Every keyset-paginated list takes these two and answers PAGE_HEADERS (socialmetrics.cursors).
+CursorQ = Annotated[
+    str | None,
+    Query(min_length=1, max_length=512, description="The previous page's `X-Next-Cursor`"),
+]
+LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
 
 
 def page_limit(limit: int | None, default: int) -> int:

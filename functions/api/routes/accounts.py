@@ -16,9 +16,13 @@ from sqlalchemy.orm import Session
 
 from functions.api.deps import (
     MAX_ID,
+    PAGE_HEADERS,
     AdminActor,
     CurrentActor,
+    CursorQ,
     DbSession,
+    LimitQ,
+    header_refs,
     next_page_headers,
     page_limit,
     problem_responses,
@@ -36,8 +40,6 @@ from socialmetrics.platforms import FAMILY
 
 router = APIRouter(tags=["accounts"])
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
-CursorQ = Annotated[str | None, Query(min_length=1, max_length=512, description="X-Next-Cursor")]
-LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
 StatusQ = Annotated[Literal["active", "reauth_required", "not_found", "revoked"] | None, Query()]
 PlatformQ = Annotated[
     str | None, Query(min_length=1, max_length=50, description="Platform name, case-insensitive")
@@ -112,7 +114,7 @@ def _visible_account(session: Session, actor: Actor, account_id: int) -> queries
     operation_id="listAccounts",
     summary="Connected accounts (yours; admins: all or ?user_id=), keyset-paginated",
     response_model=list[AccountOut],
-    responses=problem_responses(401, 404),
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def list_accounts(
     session: DbSession,
@@ -168,7 +170,7 @@ def get_account(session: DbSession, account_id: AccountId, actor: CurrentActor) 
     operation_id="listAccountRuns",
     summary="The account's collection runs, newest first, with each part's outcome",
     response_model=list[RunOut],
-    responses=problem_responses(401, 404),
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def list_runs(
     session: DbSession,

@@ -16,7 +16,9 @@ from functions.api.deps import (
     MAX_PLATFORM_ID,
     PAGE_HEADERS,
     CurrentActor,
+    CursorQ,
     DbSession,
+    LimitQ,
     header_refs,
     next_page_headers,
     page_limit,
@@ -60,8 +62,6 @@ DateQ = Annotated[
     str | None,
     Query(max_length=40, description="A date (YYYY-MM-DD) or an ISO 8601 datetime"),
 ]
-CursorQ = Annotated[str | None, Query(min_length=1, max_length=512)]
-LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
 
 
 class MetricQuery(BaseModel):

@@ -6,16 +6,21 @@ import json
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from functions.api.deps import (
     MAX_ID,
+    PAGE_HEADERS,
     AdminActor,
     CurrentActor,
+    CursorQ,
     DbSession,
+    LimitQ,
     header_refs,
+    next_page_headers,
+    page_limit,
     problem_responses,
     route,
 )
@@ -27,6 +32,7 @@ from functions.api.schemas import (
     UserPatch,
     UserPut,
 )
+from socialmetrics import cursors
 from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.compliance.rights import erase_user, export_metrics, export_user
@@ -91,23 +97,24 @@ def create_user(session: DbSession, body: UserCreateIn, actor: AdminActor) -> Us
     "GET",
     "/users/",
     operation_id="listUsers",
-    summary="List users (admin), by id; the next page's cursor is in X-Next-Cursor",
+    summary="List users (admin), by id, keyset-paginated",
     response_model=list[UserOut],
-    responses={200: {"headers": header_refs("X-Next-Cursor")}, **problem_responses(401, 403)},
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 403)},
 )
 def list_users(
     session: DbSession,
+    request: Request,
     actor: AdminActor,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[int | None, Query(ge=0, le=MAX_ID, description="X-Next-Cursor")] = None,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
 ) -> Response:
-    users = identity.list_users(session, actor, limit + 1, cursor)
-    headers = {}
-    if len(users) > limit:
-        users = users[:limit]
-        headers["X-Next-Cursor"] = str(users[-1].user_id)
+    size = page_limit(limit, 100)
+    after = cursors.decode_id("u1", cursor) if cursor else None
+    users, next_cursor = cursors.id_page(
+        identity.list_users(session, actor, size + 1, after), size, "u1", lambda u: u.user_id
+    )
     body = [_out(u).model_dump(mode="json") for u in users]
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 @route(

@@ -7,17 +7,30 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import JSONResponse
 
-from functions.api.deps import MAX_ID, CurrentActor, DbSession, problem_responses, route
+from functions.api.deps import (
+    MAX_ID,
+    PAGE_HEADERS,
+    CurrentActor,
+    CursorQ,
+    DbSession,
+    LimitQ,
+    header_refs,
+    next_page_headers,
+    page_limit,
+    problem_responses,
+    route,
+)
 from functions.api.schemas import (
-    DeliveryPage,
     WebhookDeliveryOut,
     WebhookEndpointCreated,
     WebhookEndpointIn,
     WebhookEndpointOut,
     WebhookSecretRotated,
 )
+from socialmetrics import cursors
 from socialmetrics.config import get_settings
 from socialmetrics.errors import Forbidden, ServiceUnavailable
 from socialmetrics.signals import endpoints
@@ -125,22 +138,29 @@ def rotate(session: DbSession, endpoint_id: EndpointId, user_id: Tenant) -> Webh
     "GET",
     "/webhook-endpoints/{endpoint_id}/deliveries",
     operation_id="listWebhookDeliveries",
-    summary="The endpoint's delivery log, newest first: status code, latency, attempts",
-    response_model=DeliveryPage,
-    responses=problem_responses(401, 404),
+    summary="The endpoint's delivery log, newest first: status code, latency, attempts "
+    "(keyset-paginated)",
+    response_model=list[WebhookDeliveryOut],
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def deliveries(
     session: DbSession,
     endpoint_id: EndpointId,
     user_id: Tenant,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> DeliveryPage:
-    rows = endpoints.list_deliveries(session, user_id, endpoint_id, limit, before)
-    return DeliveryPage(
-        data=[WebhookDeliveryOut.model_validate(asdict(r)) for r in rows],
-        next_before=rows[-1].id if len(rows) == limit else None,
+    request: Request,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> JSONResponse:
+    size = page_limit(limit, 50)
+    before = cursors.decode_id("d1", cursor) if cursor else None
+    rows, next_cursor = cursors.id_page(
+        endpoints.list_deliveries(session, user_id, endpoint_id, size + 1, before),
+        size,
+        "d1",
+        lambda row: row.id,
     )
+    body = [WebhookDeliveryOut.model_validate(asdict(r)).model_dump(mode="json") for r in rows]
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 @route(
