@@ -17,7 +17,16 @@ from collections.abc import Callable, Sequence
 from benchmarks.goals import table
 from benchmarks.harness import Comparison, apply_defaults, aws_endpoint, migrated_database
 
-NAMES = ("cold_import", "upsert", "pagination", "api_load", "webhook", "fanout", "scheduler")
+NAMES = (
+    "cold_import",
+    "upsert",
+    "pagination",
+    "api_load",
+    "read_path",
+    "webhook",
+    "fanout",
+    "scheduler",
+)
 
 
 def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callable[[], Comparison]]:
@@ -27,9 +36,15 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load", "scheduler"} & set(wanted):
+    if {"upsert", "pagination", "api_load", "read_path", "scheduler"} & set(wanted):
         stack.enter_context(migrated_database())
-        from benchmarks import bench_api_load, bench_pagination, bench_scheduler, bench_upsert
+        from benchmarks import (
+            bench_api_load,
+            bench_pagination,
+            bench_read_path,
+            bench_scheduler,
+            bench_upsert,
+        )
 
         runners += [
             module.run
@@ -37,6 +52,7 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
                 ("upsert", bench_upsert),
                 ("pagination", bench_pagination),
                 ("api_load", bench_api_load),
+                ("read_path", bench_read_path),
                 ("scheduler", bench_scheduler),
             )
             if name in wanted

@@ -6,7 +6,7 @@ the one-retry route class, page size and cursor headers, problem responses)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Annotated, Any, TypeVar
 
@@ -57,13 +57,18 @@ def client_ip(request: Request) -> str | None:
     return request.client.host[:64] if request.client else None
 
 
-def database_session() -> Iterator[Session]:
+async def database_session() -> AsyncIterator[Session]:
     """The request's unit of work: commits when the route returns, rolls back if it raises.
 
     Scoped to the route function (``scope="function"``), so the commit happens before the
     response is sent (a failed commit is answered as an error, never after a 200) and a
     streamed body never holds this transaction open (CSV pages open their own, short ones).
-    FastAPI caches it per request: authentication and the route share the session."""
+    FastAPI caches it per request: authentication and the route share the session.
+
+    Deliberately ``async`` with the (short) database calls made inline, like
+    :func:`current_actor`: the API serves one request per Lambda container, where a hop to a
+    worker thread buys nothing and costs a thread start per invocation (anyio's workers end
+    with Mangum's per-invocation task). Sync routes still run in the thread pool."""
     with unit_of_work() as session:
         yield session
 
@@ -71,7 +76,7 @@ def database_session() -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(database_session, scope="function")]
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -85,7 +90,7 @@ def current_actor(
     return authenticate(session, claims, request_id(request), client_ip(request))
 
 
-def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     if not actor.is_admin:
         raise Forbidden("This operation needs the admin role.")
     return actor

@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench_cold_import",
     "bench_fanout",
     "bench_pagination",
+    "bench_read_path",
     "bench_scheduler",
     "bench_upsert",
     "bench_webhook",

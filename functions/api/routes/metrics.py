@@ -206,7 +206,7 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
         **problem_responses(401, 404),
     },
 )
-def list_metrics(
+async def list_metrics(
     session: DbSession,
     request: Request,
     actor: CurrentActor,
@@ -241,7 +241,7 @@ def list_metrics(
     response_model=SummaryList,
     responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
-def summary(
+async def summary(
     session: DbSession,
     request: Request,
     actor: CurrentActor,

@@ -40,7 +40,7 @@ EndpointId = Annotated[int, Path(ge=1, le=MAX_ID)]
 DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def tenant(actor: CurrentActor) -> int:
+async def tenant(actor: CurrentActor) -> int:
     """The signed-in user whose endpoints these are (admins manage their own, too)."""
     if actor.user_id is None:
         raise Forbidden("Webhook endpoints belong to a signed-in user.")
