@@ -155,7 +155,8 @@ def _uses_index(statement: str, parameters: Any) -> bool:
         connection.rollback()
     finally:
         connection.close()
-    return "Sort" not in plan and bool(PARTITION_INDEX.search(plan))
+    sorts = re.search(r"(^|->)\s*(Incremental )?Sort\s+\(", plan, re.MULTILINE)
+    return sorts is None and bool(PARTITION_INDEX.search(plan))
 
 
 # --- the Lambda path -----------------------------------------------------------------------------
