@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -57,19 +58,30 @@ def client_ip(request: Request) -> str | None:
     return request.client.host[:64] if request.client else None
 
 
-async def database_session() -> AsyncIterator[Session]:
+async def blocking(request: Request, function: Callable[..., T], *args: Any) -> T:
+    """Run blocking database work: inline under Mangum, in the thread pool under a server.
+
+    A Lambda container serves one request at a time, so a worker thread buys it nothing and
+    costs a thread start per invocation (anyio's workers end with Mangum's per-invocation
+    task). A server (uvicorn) interleaves requests: there the wait runs in a worker thread."""
+    if "aws.event" in request.scope:
+        return function(*args)
+    return await run_in_threadpool(function, *args)
+
+
+async def database_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: commits when the route returns, rolls back if it raises.
 
     Scoped to the route function (``scope="function"``), so the commit happens before the
     response is sent (a failed commit is answered as an error, never after a 200) and a
     streamed body never holds this transaction open (CSV pages open their own, short ones).
-    FastAPI caches it per request: authentication and the route share the session.
-
-    Deliberately ``async`` with the (short) database calls made inline, like
-    :func:`current_actor`: the API serves one request per Lambda container, where a hop to a
-    worker thread buys nothing and costs a thread start per invocation (anyio's workers end
-    with Mangum's per-invocation task). Sync routes still run in the thread pool."""
-    with unit_of_work() as session:
+    FastAPI caches it per request: authentication and the route share the session. The
+    commit runs as :func:`blocking` says (creating the session does no I/O)."""
+    if "aws.event" in request.scope:
+        with unit_of_work() as session:
+            yield session
+        return
+    async with contextmanager_in_threadpool(unit_of_work()) as session:
         yield session
 
 
@@ -87,7 +99,9 @@ async def current_actor(
         claims = verify(credentials.credentials)
     except InvalidAccessToken:
         raise Unauthorized("The access token is not valid.") from None
-    return authenticate(session, claims, request_id(request), client_ip(request))
+    return await blocking(
+        request, authenticate, session, claims, request_id(request), client_ip(request)
+    )
 
 
 async def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
@@ -191,6 +205,7 @@ def problem_responses(*statuses: int, validated: bool = True) -> dict[int | str,
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 

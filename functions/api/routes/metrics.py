@@ -19,6 +19,7 @@ from functions.api.deps import (
     CursorQ,
     DbSession,
     LimitQ,
+    blocking,
     header_refs,
     next_page_headers,
     page_limit,
@@ -215,11 +216,16 @@ async def list_metrics(
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
     page = page_limit(q.limit, 100)
-    f = _filter(session, actor, "metrics.read", q)
-    if q.cursor:
-        query.decode_cursor(q.cursor)
-    if not wants_csv:
-        rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
+
+    def read() -> tuple[MetricFilter, list[query.MetricRow], str | None]:
+        f = _filter(session, actor, "metrics.read", q)
+        if q.cursor:
+            query.decode_cursor(q.cursor)
+        if wants_csv:
+            return f, [], None
+        return f, *query.list_metrics(session, f, page, q.cursor)
+
+    f, rows, next_cursor = await blocking(request, read)
     if wants_csv:
         return StreamingResponse(
             query.csv_lines(query.iter_metrics(f, q.cursor, q.limit)),
@@ -241,7 +247,7 @@ async def list_metrics(
     response_model=SummaryList,
     responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
-async def summary(
+def summary(
     session: DbSession,
     request: Request,
     actor: CurrentActor,
