@@ -13,7 +13,6 @@ from pydantic import (
     StringConstraints,
 )
 
-from functions.api.schemas.accounts import RUN_EXAMPLE
 from functions.api.schemas.common import (
     NoNul,
     Str255,
@@ -146,19 +145,6 @@ class WebhookSecretRotated(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": 7,
-                    "user_id": 3,
-                    "platform": "X",
-                    "platform_user_id": "2244994945",
-                    "status": "active",
-                    "status_reason": None,
-                    "paused_until": None,
-                    "token_expires_at": "2026-03-02T08:00:00Z",
-                    "refresh_expires_at": None,
-                    "last_success_at": "2026-03-02T06:00:03Z",
-                    "next_collect_at": "2026-03-02T06:15:00Z",
-                    "backfill": {"complete": False, "oldest_reached": "2025-06-11T00:00:00Z"},
-                    "last_run": RUN_EXAMPLE,
                     "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
                     "previous_secret_expires_at": "2026-12-01T16:00:00Z",
                 }
