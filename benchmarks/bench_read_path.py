@@ -295,7 +295,7 @@ def load(port: int, target: Target, total: int, clients: int = CLIENTS) -> None:
 
 
 def run(
-    points: int = 1_000_000, calls: int = 200, requests: int = 2_000, repeat: int = 5
+    points: int = 500_000, calls: int = 100, requests: int = 1_000, repeat: int = 3
 ) -> Comparison:
     from functions.api.app import create_app
 
