@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,6 +294,16 @@ def load(port: int, target: Target, total: int, clients: int = CLIENTS) -> None:
 # --- the run -------------------------------------------------------------------------------------
 
 
+def timed(calls: int, repeat: int, call: Callable[[], object]) -> float:
+    """Median seconds of ``calls`` calls of ``call`` (one warm-up round first)."""
+
+    def all_calls() -> None:
+        for _ in range(calls):
+            call()
+
+    return median_seconds(all_calls, repeat, warmup=1)
+
+
 def run(
     points: int = 500_000, calls: int = 100, requests: int = 1_000, repeat: int = 3
 ) -> Comparison:
@@ -304,13 +314,9 @@ def run(
     with asyncio.Runner() as runner:
         statements = _statements(app, runner, target)
         page_statement = statements[-1]
-        in_process = median_seconds(
-            lambda: [runner.run(_asgi_get(app, target)) for _ in range(calls)], repeat, warmup=1
-        )
-    sql = median_seconds(lambda: [_replay(statements) for _ in range(calls)], repeat, warmup=1)
-    page_sql = median_seconds(
-        lambda: [_replay([page_statement]) for _ in range(calls)], repeat, warmup=1
-    )
+        in_process = timed(calls, repeat, lambda: runner.run(_asgi_get(app, target)))
+    sql = timed(calls, repeat, lambda: _replay(statements))
+    page_sql = timed(calls, repeat, lambda: _replay([page_statement]))
     indexed = _uses_index(*page_statement)
 
     with deployed_settings():
@@ -323,10 +329,8 @@ def run(
             if reply["statusCode"] != 200:
                 raise AssertionError(f"the Lambda path answered {reply['statusCode']}")
 
-        deployed = median_seconds(lambda: [lambda_call() for _ in range(calls)], repeat, warmup=1)
-        deployed_sql = median_seconds(
-            lambda: [_replay(statements) for _ in range(calls)], repeat, warmup=1
-        )
+        deployed = timed(calls, repeat, lambda_call)
+        deployed_sql = timed(calls, repeat, lambda: _replay(statements))
         sys.modules.pop("functions.api.handler", None)
 
     with server_process() as port:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
@@ -92,7 +91,7 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
     body = b"".join(chunks)
     replayed = False
 
-    async def replay() -> dict[str, Any]:
+    async def replay() -> Message:
         nonlocal replayed
         if not replayed:
             replayed = True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -120,7 +120,7 @@ def test_the_commit_happens_before_the_response_starts(api: Api, client: Person)
     order: list[str] = []
 
     async def recording_app(scope: Any, receive: Any, send: Any) -> None:
-        async def recording_send(message: dict[str, Any]) -> None:
+        async def recording_send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 order.append("response")
             await send(message)
