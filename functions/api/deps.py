@@ -221,6 +221,8 @@ class OneRetryRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def attempt(request: Request) -> Response:
+            # FastAPI keeps function-scoped dependencies (DbSession) on this scope key; the
+            # retry test (tests/integration/api/test_request_transaction.py) fails if it moves.
             async with AsyncExitStack() as stack:
                 request.scope["fastapi_function_astack"] = stack
                 return await handler(request)
