@@ -30,6 +30,7 @@ NAMES = (
     "upsert",
     "pagination",
     "api_load",
+    "read_path",
     "webhook",
     "fanout",
     "scheduler",
@@ -45,9 +46,17 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load", "scheduler", "collection", "dlt"} & set(wanted):
+    if {"upsert", "pagination", "api_load", "read_path", "scheduler", "collection", "dlt"} & set(
+        wanted
+    ):
         stack.enter_context(migrated_database())
-        from benchmarks import bench_api_load, bench_pagination, bench_scheduler, bench_upsert
+        from benchmarks import (
+            bench_api_load,
+            bench_pagination,
+            bench_read_path,
+            bench_scheduler,
+            bench_upsert,
+        )
 
         runners += [
             module.run
@@ -55,6 +64,7 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
                 ("upsert", bench_upsert),
                 ("pagination", bench_pagination),
                 ("api_load", bench_api_load),
+                ("read_path", bench_read_path),
                 ("scheduler", bench_scheduler),
             )
             if name in wanted

@@ -1,17 +1,24 @@
-"""Request-scoped dependencies: the acting user (JWT), admin guard, request id, client IP,
-and the helpers every router shares (both slash forms of a path, problem responses)."""
+"""Request-scoped dependencies: the request's database session (one transaction, one
+connection, shared by authentication and the route), the acting user (JWT), admin guard,
+request id, client IP, and the helpers every router shares (both slash forms of a path with
+the one-retry route class, page size and cursor headers, problem responses)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
+from socialmetrics.db.engine import DroppedConnection, unit_of_work
 from socialmetrics.errors import (
     BadRequest,
     Conflict,
@@ -26,6 +33,8 @@ from socialmetrics.errors import (
 )
 from socialmetrics.identity.service import authenticate
 from socialmetrics.security.access_tokens import InvalidAccessToken, verify
+
+logger = logging.getLogger(__name__)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -49,8 +58,39 @@ def client_ip(request: Request) -> str | None:
     return request.client.host[:64] if request.client else None
 
 
-def current_actor(
+async def blocking(request: Request, function: Callable[..., T], *args: Any) -> T:
+    """Run blocking database work: inline under Mangum, in the thread pool under a server.
+
+    A Lambda container serves one request at a time, so a worker thread buys it nothing and
+    costs a thread start per invocation (anyio's workers end with Mangum's per-invocation
+    task). A server (uvicorn) interleaves requests: there the wait runs in a worker thread."""
+    if "aws.event" in request.scope:
+        return function(*args)
+    return await run_in_threadpool(function, *args)
+
+
+async def database_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: commits when the route returns, rolls back if it raises.
+
+    Scoped to the route function (``scope="function"``), so the commit happens before the
+    response is sent (a failed commit is answered as an error, never after a 200) and a
+    streamed body never holds this transaction open (CSV pages open their own, short ones).
+    FastAPI caches it per request: authentication and the route share the session. The
+    commit runs as :func:`blocking` says (creating the session does no I/O)."""
+    if "aws.event" in request.scope:
+        with unit_of_work() as session:
+            yield session
+        return
+    async with contextmanager_in_threadpool(unit_of_work()) as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(database_session, scope="function")]
+
+
+async def current_actor(
     request: Request,
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -59,11 +99,12 @@ def current_actor(
         claims = verify(credentials.credentials)
     except InvalidAccessToken:
         raise Unauthorized("The access token is not valid.") from None
-    with unit_of_work() as session:
-        return authenticate(session, claims, request_id(request), client_ip(request))
+    return await blocking(
+        request, authenticate, session, claims, request_id(request), client_ip(request)
+    )
 
 
-def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     if not actor.is_admin:
         raise Forbidden("This operation needs the admin role.")
     return actor
@@ -107,6 +148,12 @@ PROBLEMS: dict[int, tuple[str, DomainError]] = {
 # (503: sent when a dependency is out of its time budget or AWS fails; see api/problems.py.)
 PROBLEM_HEADERS = {401: ("WWW-Authenticate",), 429: ("Retry-After",), 503: ("Retry-After",)}
 PAGE_HEADERS = ("X-Next-Cursor", "Link")
+# Every keyset-paginated list takes these two and answers PAGE_HEADERS (socialmetrics.cursors).
+CursorQ = Annotated[
+    str | None,
+    Query(min_length=1, max_length=512, description="The previous page's `X-Next-Cursor`"),
+]
+LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
 
 
 def page_limit(limit: int | None, default: int) -> int:
@@ -158,6 +205,36 @@ def problem_responses(*statuses: int, validated: bool = True) -> dict[int | str,
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class OneRetryRoute(APIRoute):
+    """A route whose unit of work runs once more, on a fresh connection, when the connection
+    is found dead at its first statement (:class:`~socialmetrics.db.engine.DroppedConnection`:
+    nothing of it reached the database). Each attempt has its own function-scoped exit stack,
+    so the failed attempt's session rolls back and closes before the second one starts; the
+    request body was read before the first attempt and is reused. Any other error, or a drop
+    after a statement completed, is raised as is."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def attempt(request: Request) -> Response:
+            # FastAPI keeps function-scoped dependencies (DbSession) on this scope key; the
+            # retry test (tests/integration/api/test_request_transaction.py) fails if it moves.
+            async with AsyncExitStack() as stack:
+                request.scope["fastapi_function_astack"] = stack
+                return await handler(request)
+
+        async def with_one_retry(request: Request) -> Response:
+            try:
+                return await attempt(request)
+            except DroppedConnection:
+                logger.warning("database connection dropped; retrying the request once")
+                return await attempt(request)
+
+        return with_one_retry
 
 
 def route(
@@ -172,6 +249,7 @@ def route(
     alternate = path.rstrip("/") if path.endswith("/") else path + "/"
 
     def decorator(function: F) -> F:
+        kwargs.setdefault("route_class_override", OneRetryRoute)
         router.add_api_route(path, function, methods=[method], operation_id=operation_id, **kwargs)
         router.add_api_route(
             alternate, function, methods=[method], include_in_schema=False, **kwargs

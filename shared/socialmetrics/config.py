@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+pg8000://postgres@127.0.0.1:5432/socialmetrics"
     db_pool_size: int = Field(default=2, ge=1, le=50)
     db_max_overflow: int = Field(default=2, ge=0, le=50)
-    db_null_pool: bool = False  # True behind RDS Proxy: the proxy pools, the Lambda must not
+    db_null_pool: bool = False  # True behind RDS Proxy: keep one connection per container
     # Time budgets: each deployed function gets its own from infra/definition.py (derived from
     # its timeout); these defaults serve scripts and the local runtime.
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)

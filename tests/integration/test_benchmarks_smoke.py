@@ -7,6 +7,7 @@ from benchmarks import (
     bench_cold_import,
     bench_fanout,
     bench_pagination,
+    bench_read_path,
     bench_scheduler,
     bench_upsert,
     bench_webhook,
@@ -26,6 +27,15 @@ def test_pagination_benchmark_compares_identical_pages(db: str) -> None:
     assert_measured(result)
     assert result.baseline == "OFFSET 1,900"
     assert result.unit_count == 100
+
+
+def test_read_path_benchmark_measures_the_four_read_goals(db: str) -> None:
+    result = bench_read_path.run(points=2_000, calls=3, requests=16, repeat=1)
+    assert_measured(result)
+    measured = {goal.key: goal for goal in result.goals}
+    assert set(measured) == {"read_in_process", "read_deployed", "read_no_platform_sql", "read_rps"}
+    assert all(goal.value > 0 for goal in measured.values())
+    assert "NOT" not in measured["read_no_platform_sql"].detail  # the index serves the page
 
 
 def test_fanout_benchmark_enqueues_every_account_and_leaves_the_queues_empty(

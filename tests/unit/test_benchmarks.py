@@ -19,6 +19,7 @@ BENCHMARKS = (
     "bench_dlt",
     "bench_fanout",
     "bench_pagination",
+    "bench_read_path",
     "bench_scheduler",
     "bench_upsert",
     "bench_webhook",

@@ -8,13 +8,26 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 
-from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
-from functions.api.schemas import AccountHealthOut, AccountHealthPage
+from functions.api.deps import (
+    MAX_ID,
+    PAGE_HEADERS,
+    CurrentActor,
+    CursorQ,
+    DbSession,
+    LimitQ,
+    header_refs,
+    next_page_headers,
+    page_limit,
+    problem_responses,
+    route,
+)
+from functions.api.schemas import AccountHealthOut
+from socialmetrics import cursors
 from socialmetrics.accounts import health
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
 
 router = APIRouter(tags=["accounts"])
 
@@ -24,28 +37,35 @@ router = APIRouter(tags=["accounts"])
     "GET",
     "/accounts/health",
     operation_id="listAccountHealth",
-    summary="Token health of the caller's accounts (admins: every tenant's), by id",
-    response_model=AccountHealthPage,
-    responses=problem_responses(401),
+    summary="Token health of the caller's accounts (admins: every tenant's), by id, "
+    "keyset-paginated",
+    response_model=list[AccountHealthOut],
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401)},
 )
 def list_health(
+    session: DbSession,
+    request: Request,
     actor: CurrentActor,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> AccountHealthPage:
-    with unit_of_work() as session:
-        rows = health.list_health(
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> JSONResponse:
+    size = page_limit(limit, 100)
+    after = cursors.decode_id("h1", cursor) if cursor else None
+    rows, next_cursor = cursors.id_page(
+        health.list_health(
             session,
             None if actor.is_admin else actor.user_id,
             get_settings(),
             datetime.now(UTC),
-            limit,
+            size + 1,
             after,
-        )
-    return AccountHealthPage(
-        data=[AccountHealthOut.model_validate(asdict(r)) for r in rows],
-        next_after=rows[-1].account_id if len(rows) == limit else None,
+        ),
+        size,
+        "h1",
+        lambda row: row.account_id,
     )
+    body = [AccountHealthOut.model_validate(asdict(r)).model_dump(mode="json") for r in rows]
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 @route(
@@ -58,14 +78,13 @@ def list_health(
     responses=problem_responses(401, 404),
 )
 def one_health(
-    account_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
+    session: DbSession, account_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
 ) -> AccountHealthOut:
-    with unit_of_work() as session:
-        row = health.account_health(
-            session,
-            None if actor.is_admin else actor.user_id,
-            account_id,
-            get_settings(),
-            datetime.now(UTC),
-        )
+    row = health.account_health(
+        session,
+        None if actor.is_admin else actor.user_id,
+        account_id,
+        get_settings(),
+        datetime.now(UTC),
+    )
     return AccountHealthOut.model_validate(asdict(row))

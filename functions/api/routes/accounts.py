@@ -12,11 +12,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
 from functions.api.deps import (
     MAX_ID,
+    PAGE_HEADERS,
     AdminActor,
     CurrentActor,
+    CursorQ,
+    DbSession,
+    LimitQ,
+    header_refs,
     next_page_headers,
     page_limit,
     problem_responses,
@@ -29,14 +35,11 @@ from socialmetrics.aws import client, queue_url
 from socialmetrics.collection.planning import AccountNotCollectable, enqueue_now
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import InvalidInput, NotFound, ServiceUnavailable
 from socialmetrics.platforms import FAMILY
 
 router = APIRouter(tags=["accounts"])
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
-CursorQ = Annotated[str | None, Query(min_length=1, max_length=512, description="X-Next-Cursor")]
-LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
 StatusQ = Annotated[Literal["active", "reauth_required", "not_found", "revoked"] | None, Query()]
 PlatformQ = Annotated[
     str | None, Query(min_length=1, max_length=50, description="Platform name, case-insensitive")
@@ -86,20 +89,19 @@ def _owner_scope(actor: Actor, user_id: int | None) -> int | None:
     return actor.user_id
 
 
-def _visible_account(actor: Actor, account_id: int) -> queries.AccountView:
+def _visible_account(session: Session, actor: Actor, account_id: int) -> queries.AccountView:
     settings = get_settings()
-    with unit_of_work() as session:
-        views, _ = queries.list_accounts(
-            session,
-            user_id=_owner_scope(actor, None),
-            platform_id=None,
-            status=None,
-            limit=1,
-            cursor=None,
-            now=datetime.now(UTC),
-            pause_pct=settings.rate_limit_pause_pct,
-            account_id=account_id,
-        )
+    views, _ = queries.list_accounts(
+        session,
+        user_id=_owner_scope(actor, None),
+        platform_id=None,
+        status=None,
+        limit=1,
+        cursor=None,
+        now=datetime.now(UTC),
+        pause_pct=settings.rate_limit_pause_pct,
+        account_id=account_id,
+    )
     if not views:
         raise NotFound("Account not found.")
     return views[0]
@@ -112,9 +114,10 @@ def _visible_account(actor: Actor, account_id: int) -> queries.AccountView:
     operation_id="listAccounts",
     summary="Connected accounts (yours; admins: all or ?user_id=), keyset-paginated",
     response_model=list[AccountOut],
-    responses=problem_responses(401, 404),
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def list_accounts(
+    session: DbSession,
     request: Request,
     actor: CurrentActor,
     user_id: UserIdQ = None,
@@ -124,26 +127,25 @@ def list_accounts(
     cursor: CursorQ = None,
 ) -> JSONResponse:
     settings = get_settings()
-    with unit_of_work() as session:
-        platform_id = None
-        if platform is not None:
-            row = None if "\x00" in platform else find_platform(session, platform)
-            if row is None:
-                raise InvalidInput(
-                    f"Unknown platform {platform!r}.",
-                    errors=[{"loc": ["query", "platform"], "msg": "unknown platform"}],
-                )
-            platform_id = row.id
-        views, next_cursor = queries.list_accounts(
-            session,
-            user_id=_owner_scope(actor, user_id),
-            platform_id=platform_id,
-            status=status,
-            limit=page_limit(limit, DEFAULT_PAGE),
-            cursor=cursor,
-            now=datetime.now(UTC),
-            pause_pct=settings.rate_limit_pause_pct,
-        )
+    platform_id = None
+    if platform is not None:
+        row = None if "\x00" in platform else find_platform(session, platform)
+        if row is None:
+            raise InvalidInput(
+                f"Unknown platform {platform!r}.",
+                errors=[{"loc": ["query", "platform"], "msg": "unknown platform"}],
+            )
+        platform_id = row.id
+    views, next_cursor = queries.list_accounts(
+        session,
+        user_id=_owner_scope(actor, user_id),
+        platform_id=platform_id,
+        status=status,
+        limit=page_limit(limit, DEFAULT_PAGE),
+        cursor=cursor,
+        now=datetime.now(UTC),
+        pause_pct=settings.rate_limit_pause_pct,
+    )
     body = [_account_out(v).model_dump(mode="json") for v in views]
     return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
@@ -157,8 +159,8 @@ def list_accounts(
     response_model=AccountOut,
     responses=problem_responses(401, 404),
 )
-def get_account(account_id: AccountId, actor: CurrentActor) -> AccountOut:
-    return _account_out(_visible_account(actor, account_id))
+def get_account(session: DbSession, account_id: AccountId, actor: CurrentActor) -> AccountOut:
+    return _account_out(_visible_account(session, actor, account_id))
 
 
 @route(
@@ -168,20 +170,20 @@ def get_account(account_id: AccountId, actor: CurrentActor) -> AccountOut:
     operation_id="listAccountRuns",
     summary="The account's collection runs, newest first, with each part's outcome",
     response_model=list[RunOut],
-    responses=problem_responses(401, 404),
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def list_runs(
+    session: DbSession,
     request: Request,
     account_id: AccountId,
     actor: CurrentActor,
     limit: LimitQ = None,
     cursor: CursorQ = None,
 ) -> JSONResponse:
-    _visible_account(actor, account_id)
-    with unit_of_work() as session:
-        runs, next_cursor = queries.list_runs(
-            session, account_id, page_limit(limit, DEFAULT_PAGE), cursor
-        )
+    _visible_account(session, actor, account_id)
+    runs, next_cursor = queries.list_runs(
+        session, account_id, page_limit(limit, DEFAULT_PAGE), cursor
+    )
     body = [_run_out(r).model_dump(mode="json") for r in runs]
     return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
@@ -213,24 +215,23 @@ class CollectQueued(BaseModel):
     response_model=CollectQueued,
     responses=problem_responses(401, 403, 404),
 )
-def collect_now(account_id: AccountId, actor: AdminActor) -> CollectQueued:
+def collect_now(session: DbSession, account_id: AccountId, actor: AdminActor) -> CollectQueued:
     keys = sorted({f"collect-{family}" for family in FAMILY.values()})
-    with unit_of_work() as session:
-        try:
-            urls = {key: queue_url(key) for key in keys}
-            job_id = enqueue_now(session, client("sqs"), urls, account_id)
-        except AccountNotCollectable:
-            raise NotFound("No active account with this id.") from None
-        except Exception as exc:
-            raise ServiceUnavailable("The collection queue is unavailable.") from exc
-        audit(
-            session,
-            actor,
-            "account.collect_now",
-            "account",
-            account_id,
-            request_id=actor.request_id,
-            source_ip=actor.source_ip,
-            detail={"job_id": job_id},
-        )
+    try:
+        urls = {key: queue_url(key) for key in keys}
+        job_id = enqueue_now(session, client("sqs"), urls, account_id)
+    except AccountNotCollectable:
+        raise NotFound("No active account with this id.") from None
+    except Exception as exc:
+        raise ServiceUnavailable("The collection queue is unavailable.") from exc
+    audit(
+        session,
+        actor,
+        "account.collect_now",
+        "account",
+        account_id,
+        request_id=actor.request_id,
+        source_ip=actor.source_ip,
+        detail={"job_id": job_id},
+    )
     return CollectQueued(message="Collection queued", account_id=account_id, job_id=job_id)

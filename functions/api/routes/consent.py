@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
+from functions.api.deps import MAX_ID, CurrentActor, DbSession, problem_responses, route
 from functions.api.schemas import ConsentIn, ConsentList, Message
 from socialmetrics.compliance import consent
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity.service import visible_user
 
 router = APIRouter(tags=["consent"])
@@ -28,12 +27,11 @@ router = APIRouter(tags=["consent"])
         **problem_responses(401, 404, 413),
     },
 )
-def record(body: ConsentIn, actor: CurrentActor) -> Message:
-    with unit_of_work() as session:
-        visible_user(session, actor, body.user_id)
-        consent.record_consent(
-            session, body.user_id, body.consent_given, actor, body.purpose, body.policy_version
-        )
+def record(session: DbSession, body: ConsentIn, actor: CurrentActor) -> Message:
+    visible_user(session, actor, body.user_id)
+    consent.record_consent(
+        session, body.user_id, body.consent_given, actor, body.purpose, body.policy_version
+    )
     return Message(message="Consent recorded")
 
 
@@ -47,8 +45,7 @@ def record(body: ConsentIn, actor: CurrentActor) -> Message:
     responses=problem_responses(401, 404),
 )
 def history(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
+    session: DbSession, user_id: Annotated[int, Path(ge=1, le=MAX_ID)], actor: CurrentActor
 ) -> list[consent.ConsentEntry]:
-    with unit_of_work() as session:
-        visible_user(session, actor, user_id, audit_action="consent.read")
-        return consent.consent_history(session, user_id)
+    visible_user(session, actor, user_id, audit_action="consent.read")
+    return consent.consent_history(session, user_id)

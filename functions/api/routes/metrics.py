@@ -16,6 +16,10 @@ from functions.api.deps import (
     MAX_PLATFORM_ID,
     PAGE_HEADERS,
     CurrentActor,
+    CursorQ,
+    DbSession,
+    LimitQ,
+    blocking,
     header_refs,
     next_page_headers,
     page_limit,
@@ -26,7 +30,6 @@ from functions.api.schemas import MetricList, SummaryList
 from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
 from socialmetrics.identity.service import visible_user
@@ -60,8 +63,6 @@ DateQ = Annotated[
     str | None,
     Query(max_length=40, description="A date (YYYY-MM-DD) or an ISO 8601 datetime"),
 ]
-CursorQ = Annotated[str | None, Query(min_length=1, max_length=512)]
-LimitQ = Annotated[int | None, Query(ge=1, description="Page size (at most API_PAGE_MAX)")]
 
 
 class MetricQuery(BaseModel):
@@ -206,7 +207,8 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
         **problem_responses(401, 404),
     },
 )
-def list_metrics(
+async def list_metrics(
+    session: DbSession,
     request: Request,
     actor: CurrentActor,
     q: Filters,
@@ -214,12 +216,16 @@ def list_metrics(
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
     page = page_limit(q.limit, 100)
-    with unit_of_work() as session:
+
+    def read() -> tuple[MetricFilter, list[query.MetricRow], str | None]:
         f = _filter(session, actor, "metrics.read", q)
         if q.cursor:
             query.decode_cursor(q.cursor)
-        if not wants_csv:
-            rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
+        if wants_csv:
+            return f, [], None
+        return f, *query.list_metrics(session, f, page, q.cursor)
+
+    f, rows, next_cursor = await blocking(request, read)
     if wants_csv:
         return StreamingResponse(
             query.csv_lines(query.iter_metrics(f, q.cursor, q.limit)),
@@ -242,6 +248,7 @@ def list_metrics(
     responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def summary(
+    session: DbSession,
     request: Request,
     actor: CurrentActor,
     q: Filters,
@@ -249,8 +256,7 @@ def summary(
     agg: Literal["sum", "avg", "min", "max", "last"] = "sum",
 ) -> Response:
     page = page_limit(q.limit, 1000)
-    with unit_of_work() as session:
-        f = _filter(session, actor, "metrics.summary", q)
-        rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
+    f = _filter(session, actor, "metrics.summary", q)
+    rows, next_cursor = query.summarise(session, f, interval, agg, page, q.cursor)
     body = [summary_json(r) for r in rows]
     return JSONResponse(body, headers=next_page_headers(request, next_cursor))

@@ -7,10 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from functions.api.deps import MAX_PLATFORM_ID, AdminActor, CurrentActor, problem_responses, route
+from functions.api.deps import (
+    MAX_PLATFORM_ID,
+    AdminActor,
+    CurrentActor,
+    DbSession,
+    problem_responses,
+    route,
+)
 from functions.api.schemas import PlatformIn, PlatformOut, PlatformUpdate
 from socialmetrics.accounts import platforms
-from socialmetrics.db.engine import unit_of_work
 
 router = APIRouter(tags=["platforms"])
 PlatformId = Annotated[int, Path(ge=1, le=MAX_PLATFORM_ID)]
@@ -29,9 +35,8 @@ def _out(view: platforms.PlatformView) -> PlatformOut:
     response_model=list[PlatformOut],
     responses=problem_responses(401),
 )
-def list_platforms(_: CurrentActor) -> list[PlatformOut]:
-    with unit_of_work() as session:
-        return [_out(p) for p in platforms.list_platforms(session)]
+def list_platforms(session: DbSession, _: CurrentActor) -> list[PlatformOut]:
+    return [_out(p) for p in platforms.list_platforms(session)]
 
 
 @route(
@@ -44,9 +49,8 @@ def list_platforms(_: CurrentActor) -> list[PlatformOut]:
     response_model=PlatformOut,
     responses=problem_responses(401, 403, 409, 413),
 )
-def create_platform(body: PlatformIn, actor: AdminActor) -> PlatformOut:
-    with unit_of_work() as session:
-        return _out(platforms.create_platform(session, actor, body.name, body.family, body.api_key))
+def create_platform(session: DbSession, body: PlatformIn, actor: AdminActor) -> PlatformOut:
+    return _out(platforms.create_platform(session, actor, body.name, body.family, body.api_key))
 
 
 @route(
@@ -59,20 +63,19 @@ def create_platform(body: PlatformIn, actor: AdminActor) -> PlatformOut:
     responses=problem_responses(401, 403, 404, 409, 413),
 )
 def update_platform(
-    platform_id: PlatformId, body: PlatformUpdate, actor: AdminActor
+    session: DbSession, platform_id: PlatformId, body: PlatformUpdate, actor: AdminActor
 ) -> PlatformOut:
-    with unit_of_work() as session:
-        return _out(
-            platforms.update_platform(
-                session,
-                actor,
-                platform_id,
-                name=body.name,
-                family=body.family,
-                api_key=body.api_key,
-                clear_api_key=body.clear_api_key,
-            )
+    return _out(
+        platforms.update_platform(
+            session,
+            actor,
+            platform_id,
+            name=body.name,
+            family=body.family,
+            api_key=body.api_key,
+            clear_api_key=body.clear_api_key,
         )
+    )
 
 
 @route(
@@ -85,7 +88,6 @@ def update_platform(
     response_class=Response,
     responses=problem_responses(401, 403, 404, 409),
 )
-def delete_platform(platform_id: PlatformId, actor: AdminActor) -> Response:
-    with unit_of_work() as session:
-        platforms.delete_platform(session, actor, platform_id)
+def delete_platform(session: DbSession, platform_id: PlatformId, actor: AdminActor) -> Response:
+    platforms.delete_platform(session, actor, platform_id)
     return Response(status_code=204)

@@ -9,10 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
+from functions.api.deps import MAX_ID, CurrentActor, DbSession, problem_responses, route
 from functions.api.schemas import BudgetIn, Message, UsageOut, UsageReport
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import InvalidInput
 from socialmetrics.identity.service import visible_user
 from socialmetrics.usage.service import set_x_budget, usage_report, x_budget
@@ -31,6 +30,7 @@ MAX_DAYS = 366
     responses=problem_responses(401),
 )
 def get_usage(
+    session: DbSession,
     actor: CurrentActor,
     since: Annotated[date | None, Query(description="First UTC day (default: 30 days ago)")] = None,
     until: Annotated[date | None, Query(description="Last UTC day (default: today)")] = None,
@@ -42,14 +42,13 @@ def get_usage(
     if since > until or (until - since).days > MAX_DAYS:
         raise InvalidInput(f"since must be on or before until, at most {MAX_DAYS} days apart.")
     tenant = user_id if actor.is_admin else actor.user_id
-    with unit_of_work() as session:
-        if tenant is not None and not actor.is_admin:
-            visible_user(session, actor, tenant)
-        rows = usage_report(session, tenant, since, until, get_settings())
-        budget = None
-        if not actor.is_admin and actor.user_id is not None:
-            value = x_budget(session, actor.user_id)
-            budget = None if value is None else str(value)
+    if tenant is not None and not actor.is_admin:
+        visible_user(session, actor, tenant)
+    rows = usage_report(session, tenant, since, until, get_settings())
+    budget = None
+    if not actor.is_admin and actor.user_id is not None:
+        value = x_budget(session, actor.user_id)
+        budget = None if value is None else str(value)
     return UsageReport(
         data=[
             UsageOut(
@@ -76,9 +75,8 @@ def get_usage(
     response_model=Message,
     responses=problem_responses(401, 404),
 )
-def set_budget(body: BudgetIn, actor: CurrentActor) -> Message:
-    with unit_of_work() as session:
-        visible_user(session, actor, body.user_id)
-        amount = body.x_monthly_budget_usd
-        set_x_budget(session, body.user_id, None if amount is None else Decimal(str(amount)))
+def set_budget(session: DbSession, body: BudgetIn, actor: CurrentActor) -> Message:
+    visible_user(session, actor, body.user_id)
+    amount = body.x_monthly_budget_usd
+    set_x_budget(session, body.user_id, None if amount is None else Decimal(str(amount)))
     return Message(message="Budget saved")

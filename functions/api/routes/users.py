@@ -6,14 +6,21 @@ import json
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.orm import Session
 
 from functions.api.deps import (
     MAX_ID,
+    PAGE_HEADERS,
     AdminActor,
     CurrentActor,
+    CursorQ,
+    DbSession,
+    LimitQ,
     header_refs,
+    next_page_headers,
+    page_limit,
     problem_responses,
     route,
 )
@@ -25,8 +32,8 @@ from functions.api.schemas import (
     UserPatch,
     UserPut,
 )
+from socialmetrics import cursors
 from socialmetrics.compliance.audit import Actor
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity import service as identity
 from socialmetrics.identity.service import UserView
 from socialmetrics.privacy.rights import erase_user, export_metrics, export_user
@@ -58,25 +65,24 @@ def _out(user: UserView) -> UserOut:
     response_model_exclude_none=True,
     responses=problem_responses(401, 403, 409, 413),
 )
-def create_user(body: UserCreateIn, actor: AdminActor) -> UserCreatedOut:
+def create_user(session: DbSession, body: UserCreateIn, actor: AdminActor) -> UserCreatedOut:
     warnings: list[str] = []
-    with unit_of_work() as session:
-        user, key = identity.create_user(session, body.name, body.email, body.role)
-        if body.access_token is not None and body.platform_user_id and body.platform_id:
-            register_token(
-                session,
-                actor,
-                user.user_id,
-                body.platform_id,
-                body.platform_user_id,
-                body.access_token,
-                refresh_token=body.refresh_token,
-            )
-        elif body.access_token is not None:
-            warnings.append(
-                "access_token was not stored: platform_user_id and platform_id are both "
-                "needed to register a token (see POST /users/register-token/)."
-            )
+    user, key = identity.create_user(session, body.name, body.email, body.role)
+    if body.access_token is not None and body.platform_user_id and body.platform_id:
+        register_token(
+            session,
+            actor,
+            user.user_id,
+            body.platform_id,
+            body.platform_user_id,
+            body.access_token,
+            refresh_token=body.refresh_token,
+        )
+    elif body.access_token is not None:
+        warnings.append(
+            "access_token was not stored: platform_user_id and platform_id are both "
+            "needed to register a token (see POST /users/register-token/)."
+        )
     return UserCreatedOut(
         user_id=user.user_id,
         name=user.name,
@@ -91,23 +97,24 @@ def create_user(body: UserCreateIn, actor: AdminActor) -> UserCreatedOut:
     "GET",
     "/users/",
     operation_id="listUsers",
-    summary="List users (admin), by id; the next page's cursor is in X-Next-Cursor",
+    summary="List users (admin), by id, keyset-paginated",
     response_model=list[UserOut],
-    responses={200: {"headers": header_refs("X-Next-Cursor")}, **problem_responses(401, 403)},
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 403)},
 )
 def list_users(
+    session: DbSession,
+    request: Request,
     actor: AdminActor,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[int | None, Query(ge=0, le=MAX_ID, description="X-Next-Cursor")] = None,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
 ) -> Response:
-    with unit_of_work() as session:
-        users = identity.list_users(session, actor, limit + 1, cursor)
-    headers = {}
-    if len(users) > limit:
-        users = users[:limit]
-        headers["X-Next-Cursor"] = str(users[-1].user_id)
+    size = page_limit(limit, 100)
+    after = cursors.decode_id("u1", cursor) if cursor else None
+    users, next_cursor = cursors.id_page(
+        identity.list_users(session, actor, size + 1, after), size, "u1", lambda u: u.user_id
+    )
     body = [_out(u).model_dump(mode="json") for u in users]
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 @route(
@@ -119,18 +126,16 @@ def list_users(
     response_model=UserOut,
     responses=problem_responses(401, 404),
 )
-def get_user(user_id: UserId, actor: CurrentActor) -> UserOut:
-    with unit_of_work() as session:
-        return _out(identity.get_user(session, actor, user_id))
+def get_user(session: DbSession, user_id: UserId, actor: CurrentActor) -> UserOut:
+    return _out(identity.get_user(session, actor, user_id))
 
 
-def _update(actor: Actor, user_id: int, body: UserPut | UserPatch) -> UserOut:
-    with unit_of_work() as session:
-        return _out(
-            identity.update_user(
-                session, actor, user_id, name=body.name, email=body.email, role=body.role
-            )
+def _update(session: Session, actor: Actor, user_id: int, body: UserPut | UserPatch) -> UserOut:
+    return _out(
+        identity.update_user(
+            session, actor, user_id, name=body.name, email=body.email, role=body.role
         )
+    )
 
 
 @route(
@@ -142,8 +147,8 @@ def _update(actor: Actor, user_id: int, body: UserPut | UserPatch) -> UserOut:
     response_model=UserOut,
     responses=problem_responses(401, 403, 404, 409, 413),
 )
-def put_user(user_id: UserId, body: UserPut, actor: CurrentActor) -> UserOut:
-    return _update(actor, user_id, body)
+def put_user(session: DbSession, user_id: UserId, body: UserPut, actor: CurrentActor) -> UserOut:
+    return _update(session, actor, user_id, body)
 
 
 @route(
@@ -155,8 +160,10 @@ def put_user(user_id: UserId, body: UserPut, actor: CurrentActor) -> UserOut:
     response_model=UserOut,
     responses=problem_responses(401, 403, 404, 409, 413),
 )
-def patch_user(user_id: UserId, body: UserPatch, actor: CurrentActor) -> UserOut:
-    return _update(actor, user_id, body)
+def patch_user(
+    session: DbSession, user_id: UserId, body: UserPatch, actor: CurrentActor
+) -> UserOut:
+    return _update(session, actor, user_id, body)
 
 
 @route(
@@ -169,9 +176,8 @@ def patch_user(user_id: UserId, body: UserPatch, actor: CurrentActor) -> UserOut
     response_class=Response,
     responses=problem_responses(401, 404),
 )
-def delete_user(user_id: UserId, actor: CurrentActor) -> Response:
-    with unit_of_work() as session:
-        erase_user(session, actor, user_id)
+def delete_user(session: DbSession, user_id: UserId, actor: CurrentActor) -> Response:
+    erase_user(session, actor, user_id)
     return Response(status_code=204)
 
 
@@ -195,9 +201,8 @@ def _export_stream(document: dict[str, object], user_id: int) -> Iterator[str]:
         **problem_responses(401, 404),
     },
 )
-def export(user_id: UserId, actor: CurrentActor) -> StreamingResponse:
-    with unit_of_work() as session:
-        document = export_user(session, actor, user_id)
+def export(session: DbSession, user_id: UserId, actor: CurrentActor) -> StreamingResponse:
+    document = export_user(session, actor, user_id)
     return StreamingResponse(
         _export_stream(document, user_id),
         media_type="application/json",

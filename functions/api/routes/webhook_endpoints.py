@@ -7,19 +7,31 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import JSONResponse
 
-from functions.api.deps import MAX_ID, CurrentActor, problem_responses, route
+from functions.api.deps import (
+    MAX_ID,
+    PAGE_HEADERS,
+    CurrentActor,
+    CursorQ,
+    DbSession,
+    LimitQ,
+    header_refs,
+    next_page_headers,
+    page_limit,
+    problem_responses,
+    route,
+)
 from functions.api.schemas import (
-    DeliveryPage,
     WebhookDeliveryOut,
     WebhookEndpointCreated,
     WebhookEndpointIn,
     WebhookEndpointOut,
     WebhookSecretRotated,
 )
+from socialmetrics import cursors
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import Forbidden, ServiceUnavailable
 from socialmetrics.signals import endpoints
 
@@ -28,7 +40,7 @@ EndpointId = Annotated[int, Path(ge=1, le=MAX_ID)]
 DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def tenant(actor: CurrentActor) -> int:
+async def tenant(actor: CurrentActor) -> int:
     """The signed-in user whose endpoints these are (admins manage their own, too)."""
     if actor.user_id is None:
         raise Forbidden("Webhook endpoints belong to a signed-in user.")
@@ -52,16 +64,15 @@ def _out(view: endpoints.EndpointView) -> WebhookEndpointOut:
     response_model=WebhookEndpointCreated,
     responses=problem_responses(401, 409, 413),
 )
-def create(body: WebhookEndpointIn, user_id: Tenant) -> WebhookEndpointCreated:
-    with unit_of_work() as session:
-        view, secret = endpoints.create_endpoint(
-            session,
-            user_id,
-            body.url,
-            list(body.event_types),
-            body.description,
-            get_settings(),
-        )
+def create(session: DbSession, body: WebhookEndpointIn, user_id: Tenant) -> WebhookEndpointCreated:
+    view, secret = endpoints.create_endpoint(
+        session,
+        user_id,
+        body.url,
+        list(body.event_types),
+        body.description,
+        get_settings(),
+    )
     return WebhookEndpointCreated(**asdict(view), secret=secret.get_secret_value())
 
 
@@ -74,9 +85,8 @@ def create(body: WebhookEndpointIn, user_id: Tenant) -> WebhookEndpointCreated:
     response_model=list[WebhookEndpointOut],
     responses=problem_responses(401),
 )
-def list_all(user_id: Tenant) -> list[WebhookEndpointOut]:
-    with unit_of_work() as session:
-        return [_out(v) for v in endpoints.list_endpoints(session, user_id)]
+def list_all(session: DbSession, user_id: Tenant) -> list[WebhookEndpointOut]:
+    return [_out(v) for v in endpoints.list_endpoints(session, user_id)]
 
 
 @route(
@@ -88,9 +98,8 @@ def list_all(user_id: Tenant) -> list[WebhookEndpointOut]:
     response_model=WebhookEndpointOut,
     responses=problem_responses(401, 404),
 )
-def get_one(endpoint_id: EndpointId, user_id: Tenant) -> WebhookEndpointOut:
-    with unit_of_work() as session:
-        return _out(endpoints.get_endpoint(session, user_id, endpoint_id))
+def get_one(session: DbSession, endpoint_id: EndpointId, user_id: Tenant) -> WebhookEndpointOut:
+    return _out(endpoints.get_endpoint(session, user_id, endpoint_id))
 
 
 @route(
@@ -103,9 +112,8 @@ def get_one(endpoint_id: EndpointId, user_id: Tenant) -> WebhookEndpointOut:
     response_class=Response,
     responses=problem_responses(401, 404),
 )
-def delete(endpoint_id: EndpointId, user_id: Tenant) -> Response:
-    with unit_of_work() as session:
-        endpoints.delete_endpoint(session, user_id, endpoint_id)
+def delete(session: DbSession, endpoint_id: EndpointId, user_id: Tenant) -> Response:
+    endpoints.delete_endpoint(session, user_id, endpoint_id)
     return Response(status_code=204)
 
 
@@ -118,11 +126,10 @@ def delete(endpoint_id: EndpointId, user_id: Tenant) -> Response:
     response_model=WebhookSecretRotated,
     responses=problem_responses(401, 404),
 )
-def rotate(endpoint_id: EndpointId, user_id: Tenant) -> WebhookSecretRotated:
-    with unit_of_work() as session:
-        secret, until = endpoints.rotate_secret(
-            session, user_id, endpoint_id, get_settings(), datetime.now(UTC)
-        )
+def rotate(session: DbSession, endpoint_id: EndpointId, user_id: Tenant) -> WebhookSecretRotated:
+    secret, until = endpoints.rotate_secret(
+        session, user_id, endpoint_id, get_settings(), datetime.now(UTC)
+    )
     return WebhookSecretRotated(secret=secret.get_secret_value(), previous_secret_expires_at=until)
 
 
@@ -131,22 +138,29 @@ def rotate(endpoint_id: EndpointId, user_id: Tenant) -> WebhookSecretRotated:
     "GET",
     "/webhook-endpoints/{endpoint_id}/deliveries",
     operation_id="listWebhookDeliveries",
-    summary="The endpoint's delivery log, newest first: status code, latency, attempts",
-    response_model=DeliveryPage,
-    responses=problem_responses(401, 404),
+    summary="The endpoint's delivery log, newest first: status code, latency, attempts "
+    "(keyset-paginated)",
+    response_model=list[WebhookDeliveryOut],
+    responses={200: {"headers": header_refs(*PAGE_HEADERS)}, **problem_responses(401, 404)},
 )
 def deliveries(
+    session: DbSession,
     endpoint_id: EndpointId,
     user_id: Tenant,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-) -> DeliveryPage:
-    with unit_of_work() as session:
-        rows = endpoints.list_deliveries(session, user_id, endpoint_id, limit, before)
-    return DeliveryPage(
-        data=[WebhookDeliveryOut.model_validate(asdict(r)) for r in rows],
-        next_before=rows[-1].id if len(rows) == limit else None,
+    request: Request,
+    limit: LimitQ = None,
+    cursor: CursorQ = None,
+) -> JSONResponse:
+    size = page_limit(limit, 50)
+    before = cursors.decode_id("d1", cursor) if cursor else None
+    rows, next_cursor = cursors.id_page(
+        endpoints.list_deliveries(session, user_id, endpoint_id, size + 1, before),
+        size,
+        "d1",
+        lambda row: row.id,
     )
+    body = [WebhookDeliveryOut.model_validate(asdict(r)).model_dump(mode="json") for r in rows]
+    return JSONResponse(body, headers=next_page_headers(request, next_cursor))
 
 
 @route(
@@ -159,16 +173,17 @@ def deliveries(
     response_model=WebhookDeliveryOut,
     responses=problem_responses(401, 404, 409),
 )
-def retry(endpoint_id: EndpointId, delivery_id: DeliveryId, user_id: Tenant) -> WebhookDeliveryOut:
+def retry(
+    session: DbSession, endpoint_id: EndpointId, delivery_id: DeliveryId, user_id: Tenant
+) -> WebhookDeliveryOut:
     from socialmetrics.signals.delivery import DeliveryMessage, enqueue
 
-    with unit_of_work() as session:
-        endpoints.schedule_retry(session, user_id, endpoint_id, delivery_id)
-        view = next(
-            r for r in endpoints.list_deliveries(session, user_id, endpoint_id, 1, delivery_id + 1)
-        )
-        try:
-            enqueue([DeliveryMessage(delivery_id=delivery_id, attempts=view.attempts)])
-        except Exception as exc:  # the row change rolls back with the request
-            raise ServiceUnavailable("The delivery queue is unavailable.") from exc
+    endpoints.schedule_retry(session, user_id, endpoint_id, delivery_id)
+    view = next(
+        r for r in endpoints.list_deliveries(session, user_id, endpoint_id, 1, delivery_id + 1)
+    )
+    try:
+        enqueue([DeliveryMessage(delivery_id=delivery_id, attempts=view.attempts)])
+    except Exception as exc:  # the row change rolls back with the request
+        raise ServiceUnavailable("The delivery queue is unavailable.") from exc
     return WebhookDeliveryOut.model_validate(asdict(view))

@@ -1,15 +1,13 @@
 """Reads of accounts and their collection runs for the API, keyset-paginated.
 
 Accounts are listed by id (ascending), runs newest first (id descending, served by
-``collection_runs_account_id_idx``). Cursors are opaque base64url strings; a malformed one is
-invalid input. Runs a message skipped (no consent, account not active) are operator
+``collection_runs_account_id_idx``). Cursors are opaque (``socialmetrics.cursors``); a
+malformed one is invalid input. Runs a message skipped (no consent, account not active) are operator
 information and are not listed.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,8 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from socialmetrics import cursors
 from socialmetrics.accounts.lifecycle import paused_until
-from socialmetrics.errors import InvalidInput
 
 LISTED_OUTCOMES = ("succeeded", "partial", "failed", "deferred")
 
@@ -57,24 +55,6 @@ class AccountView:
     backfill_complete: bool
     oldest_reached: datetime | None
     last_run: Run | None
-
-
-def encode_cursor(kind: str, last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}|{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(kind: str, cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition("|")
-        if prefix != kind:
-            raise ValueError
-        parsed = int(value)
-        if not 0 < parsed < 2**63:
-            raise ValueError
-        return parsed
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("The cursor is not valid.") from None
 
 
 _ACCOUNTS = """
@@ -146,7 +126,7 @@ def list_accounts(
     account_id: int | None = None,
 ) -> tuple[list[AccountView], str | None]:
     """One page of accounts (by id) and the next page's cursor (``None`` on the last)."""
-    after = decode_cursor("a1", cursor) if cursor else 0
+    after = cursors.decode_id("a1", cursor) if cursor else 0
     rows = session.execute(
         text(_ACCOUNTS),
         {
@@ -185,16 +165,16 @@ def list_accounts(
                 last_run=last_runs.get(row.id),
             )
         )
-    return views, encode_cursor("a1", rows[-1].id) if more and rows else None
+    return views, cursors.encode_id("a1", rows[-1].id) if more and rows else None
 
 
 def list_runs(
     session: Session, account_id: int, limit: int, cursor: str | None
 ) -> tuple[list[Run], str | None]:
     """One page of the account's runs, newest first, and the next page's cursor."""
-    before = decode_cursor("r1", cursor) if cursor else None
+    before = cursors.decode_id("r1", cursor) if cursor else None
     rows = session.execute(
         text(_RUNS), {"account_id": account_id, "before": before, "limit": limit + 1}
     ).all()
     runs = [_run(r) for r in rows[:limit]]
-    return runs, encode_cursor("r1", runs[-1].id) if len(rows) > limit and runs else None
+    return runs, cursors.encode_id("r1", runs[-1].id) if len(rows) > limit and runs else None

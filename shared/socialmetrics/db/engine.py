@@ -1,8 +1,17 @@
 """One engine per process, Lambda-friendly, and one unit-of-work boundary.
 
-A warm Lambda keeps a tiny pool (pre-pinged, recycled) between invocations; behind RDS Proxy
-``DB_NULL_POOL=true`` hands pooling to the proxy. Every connection runs in UTC with a statement
-timeout. :func:`unit_of_work` is the single place where a transaction commits or rolls back.
+A warm Lambda keeps a tiny pool (recycled) between invocations; behind RDS Proxy
+``DB_NULL_POOL=true`` leaves multiplexing to the proxy and keeps exactly one connection per
+container (a pool of one; a burst's extra connections close on return), so a warm request opens
+no connection. Every connection runs in UTC with a statement timeout. :func:`unit_of_work` is
+the single place where a transaction commits or rolls back.
+
+No ping per checkout: a connection is used as is. One found dead at the *first* statement of a
+transaction (nothing of that transaction can have committed: the server rolls back what a
+dropped connection left open) is invalidated and the error raised as :class:`DroppedConnection`,
+which the caller may answer by running the whole unit of work once more on a fresh connection
+(the API does, see ``functions/api/deps.py``). A connection that drops after a statement of the
+transaction completed raises the ordinary error and is never retried.
 
 Time budget per connection: ``DB_CONNECT_TIMEOUT_SECONDS`` bounds the TCP connect and the
 startup/authentication exchange; after that the socket waits at most
@@ -22,16 +31,22 @@ from typing import Any
 
 from pg8000.exceptions import InterfaceError
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from socialmetrics.budgets import DB_READ_GRACE_SECONDS
 from socialmetrics.config import Settings, get_settings
-from socialmetrics.db.faults import leaves_connection_in_step
+from socialmetrics.db.faults import ends_connection, leaves_connection_in_step
 from socialmetrics.db.tcp import install_no_delay
 
 READ_GRACE_SECONDS = DB_READ_GRACE_SECONDS  # socket read timeout = statement_timeout + this
+_FRESH = "socialmetrics.fresh_transaction"  # Connection.info: no statement of it completed yet
+
+
+class DroppedConnection(OperationalError):
+    """The connection was found dead at the first statement of a transaction: nothing of the
+    unit of work reached the database, so running it again on a fresh connection is safe."""
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext | None:
@@ -53,16 +68,13 @@ def build_engine(settings: Settings, **overrides: Any) -> Engine:
     context = ssl_context(settings)
     if context is not None:
         connect_args["ssl_context"] = context
-    options: dict[str, Any] = {"pool_pre_ping": True, "connect_args": connect_args}
-    if settings.db_null_pool:
-        options["poolclass"] = NullPool
-    else:
-        options.update(
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
-            pool_recycle=300,
-            pool_timeout=settings.db_connect_timeout_seconds,
-        )
+    options: dict[str, Any] = {
+        "connect_args": connect_args,
+        "pool_size": 1 if settings.db_null_pool else settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_recycle": 300,
+        "pool_timeout": settings.db_connect_timeout_seconds,
+    }
     options.update(overrides)
     engine = create_engine(settings.database_url, **options)
     install_no_delay(engine)
@@ -82,8 +94,18 @@ def build_engine(settings: Settings, **overrides: Any) -> Engine:
         dbapi_connection._sock = _NetworkErrors(dbapi_connection._sock)
 
     event.listen(engine, "do_connect", _connect)
+    event.listen(engine, "begin", _mark_fresh)
+    event.listen(engine, "after_cursor_execute", _mark_used)
     event.listen(engine, "handle_error", invalidate_unless_in_step)
     return engine
+
+
+def _mark_fresh(connection: Connection) -> None:
+    connection.info[_FRESH] = True
+
+
+def _mark_used(connection: Connection, *_args: Any) -> None:
+    connection.info[_FRESH] = False
 
 
 def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
@@ -122,17 +144,36 @@ def read_timeout_seconds(settings: Settings) -> float | None:
     return settings.db_statement_timeout_ms / 1000 + READ_GRACE_SECONDS
 
 
-def invalidate_unless_in_step(context: ExceptionContext) -> None:
-    """Never pool a connection after an error that may have left replies unread.
+def invalidate_unless_in_step(context: ExceptionContext) -> BaseException | None:
+    """Never pool a connection after an error that may have left replies unread, or after the
+    server ended the session; report a drop at a transaction's first statement as
+    :class:`DroppedConnection`.
 
     SQLAlchemy only treats recognised disconnects as fatal; an ``OverflowError`` from pg8000's
     parameter encoding would otherwise be rolled back and the connection returned to the pool
-    out of step with the server, failing later statements of other requests.
+    out of step with the server, failing later statements of other requests. A backend ended by
+    the server (``pg_terminate_backend``, a restart, an idle timeout) answers the next statement
+    with its goodbye (SQLSTATE 57P01…) and closes: that connection is dead too.
     """
-    if context.is_disconnect or leaves_connection_in_step(context.original_exception):
-        return
-    context.is_disconnect = True
-    context.invalidate_pool_on_disconnect = False  # only this connection is suspect
+    original = context.original_exception
+    dropped = (
+        context.is_disconnect or isinstance(original, InterfaceError) or ends_connection(original)
+    ) and not isinstance(original.__cause__, TimeoutError)  # a hung server: no second wait
+    if not context.is_disconnect:
+        if leaves_connection_in_step(original) and not dropped:
+            return None
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False  # only this connection is suspect
+    connection = context.connection
+    if not dropped or connection is None or not connection.info.get(_FRESH, False):
+        return None
+    # The first statement of the transaction: whatever reached the server was never committed.
+    return DroppedConnection(
+        context.statement,
+        context.parameters,
+        original,
+        connection_invalidated=True,
+    )
 
 
 @cache

@@ -51,6 +51,17 @@ def leaves_connection_in_step(error: BaseException) -> bool:
     return isinstance(error, DatabaseError)
 
 
+# The server ends the session after these (a FATAL error, then the socket closes).
+_SESSION_ENDING_CODES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def ends_connection(error: BaseException) -> bool:
+    """True for a server error that closes the session: the backend was terminated, the server
+    is shutting down or restarting, or the connection failed (class 08)."""
+    code = sqlstate(error)
+    return code is not None and (code[:2] == "08" or code in _SESSION_ENDING_CODES)
+
+
 def unavailable(error: BaseException) -> bool:
     """True when the database (not the request) is the problem and a retry can succeed."""
     if isinstance(error, PoolTimeout):

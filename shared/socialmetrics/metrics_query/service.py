@@ -3,14 +3,12 @@
 Pages are ordered ``collected_at DESC, id DESC`` and continue with
 ``WHERE (collected_at, id) < (:t, :id)``, which the ``(…, collected_at, id)`` indexes answer
 by a backward range scan (see ``queries.py``): page 10 000 costs what page 1 costs. Cursors
-are opaque (base64url); a malformed one is invalid input, never a 500. Row shapes come from
-``fields.py``.
+are opaque (``socialmetrics.cursors``); a malformed one is invalid input, never a 500. Row
+shapes come from ``fields.py``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -19,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
-from socialmetrics import bounds
+from socialmetrics import bounds, cursors
 from socialmetrics.errors import InvalidInput
 from socialmetrics.metrics_query import queries
 from socialmetrics.metrics_query.fields import (
@@ -54,30 +52,16 @@ SummaryRow = RowMapping
 """A summary row: every name of ``fields.SUMMARY_FIELDS`` → its value."""
 
 
-def _b64(raw: str) -> str:
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _unb64(cursor: str, maxsplit: int = -1) -> list[str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput("The cursor is not valid.") from None
-    return raw.split("|", maxsplit)
-
-
 def encode_cursor(collected_at: datetime, metric_id: int) -> str:
-    return _b64(f"m1|{collected_at.astimezone(UTC).isoformat()}|{metric_id}")
+    return cursors.encode("m1", collected_at.astimezone(UTC).isoformat(), metric_id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    parts = _unb64(cursor)
+    moment, metric_id = cursors.decode("m1", cursor, 2)
     try:
-        if len(parts) != 3 or parts[0] != "m1":
-            raise ValueError
-        return bounds.utc(datetime.fromisoformat(parts[1])), bounds.db_id(int(parts[2]))
+        return bounds.utc(datetime.fromisoformat(moment)), bounds.db_id(int(metric_id))
     except ValueError:
-        raise InvalidInput("The cursor is not valid.") from None
+        raise cursors.invalid() from None
 
 
 def list_metrics(
@@ -117,16 +101,14 @@ def iter_metrics(
 
 def _summary_cursor(row: Mapping[Any, Any]) -> str:
     keys = [row[name] for name in SUMMARY_GROUP]
-    return _b64(f"s2|{row['bucket_start'].astimezone(UTC).isoformat()}|{json.dumps(keys)}")
+    return cursors.encode("s2", row["bucket_start"].astimezone(UTC).isoformat(), json.dumps(keys))
 
 
 def _decode_summary_cursor(cursor: str) -> tuple[datetime, tuple[Any, ...]]:
-    parts = _unb64(cursor, 2)
+    moment, encoded_keys = cursors.decode("s2", cursor, 2)
     try:
-        if len(parts) != 3 or parts[0] != "s2":
-            raise ValueError
-        bucket = bounds.utc(datetime.fromisoformat(parts[1]))
-        keys = json.loads(parts[2])
+        bucket = bounds.utc(datetime.fromisoformat(moment))
+        keys = json.loads(encoded_keys)
         if not isinstance(keys, list):
             raise ValueError
         if len(keys) != len(SUMMARY_GROUP):
@@ -139,7 +121,7 @@ def _decode_summary_cursor(cursor: str) -> tuple[datetime, tuple[Any, ...]]:
             elif not isinstance(value, str) or "\x00" in value:
                 raise ValueError
     except ValueError:  # json.JSONDecodeError is a ValueError
-        raise InvalidInput("The cursor is not valid.") from None
+        raise cursors.invalid() from None
     return bucket, tuple(keys)
 
 

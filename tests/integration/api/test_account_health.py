@@ -28,7 +28,7 @@ def test_health_shows_expiry_quota_and_pause_to_the_owner_only(
     )
     reply = api.call("GET", "/accounts/health", token=client.token)
     assert reply.status == 200, reply
-    [row] = reply.json()["data"]
+    [row] = reply.json()
     assert row["account_id"] == mine.account_id
     assert row["status"] == "active"
     assert datetime.fromisoformat(row["token_expires_at"]) == expires
@@ -40,17 +40,16 @@ def test_health_shows_expiry_quota_and_pause_to_the_owner_only(
     assert (
         api.call("GET", f"/accounts/{theirs.account_id}/health", token=client.token).status == 404
     )
-    every = api.call("GET", "/accounts/health", token=admin.token).json()["data"]
+    every = api.call("GET", "/accounts/health", token=admin.token).json()
     assert {r["account_id"] for r in every} == {mine.account_id, theirs.account_id}
     assert api.call("GET", "/accounts/health").status == 401
 
 
 def test_health_pages_by_account_id(api: Api, client: Person) -> None:
     ids = [make_account("X", user_id=client.user_id).account_id for _ in range(3)]
-    first = api.call("GET", "/accounts/health", query="limit=2", token=client.token).json()
-    assert [r["account_id"] for r in first["data"]] == ids[:2]
-    rest = api.call(
-        "GET", "/accounts/health", query=f"limit=2&after={first['next_after']}", token=client.token
-    ).json()
-    assert [r["account_id"] for r in rest["data"]] == ids[2:]
-    assert rest["next_after"] is None
+    first = api.call("GET", "/accounts/health", query="limit=2", token=client.token)
+    assert [r["account_id"] for r in first.json()] == ids[:2]
+    cursor = first.headers["x-next-cursor"]
+    rest = api.call("GET", "/accounts/health", query=f"limit=2&cursor={cursor}", token=client.token)
+    assert [r["account_id"] for r in rest.json()] == ids[2:]
+    assert "x-next-cursor" not in rest.headers
