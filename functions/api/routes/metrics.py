@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,13 +22,16 @@ from functions.api.deps import (
     problem_responses,
     route,
 )
+from functions.api.routes.exports import JOB_RESPONSE, csv_reply
 from functions.api.schemas import MetricList, SummaryList
 from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
+from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
+from socialmetrics.exports.service import ExportRequest, csv_export
 from socialmetrics.identity.service import visible_user
 from socialmetrics.metrics_query import service as query
 from socialmetrics.metrics_query.fields import (
@@ -195,7 +198,8 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
     "GET",
     "/metrics/",
     operation_id="listMetrics",
-    summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv streams",
+    summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv exports "
+    "(a large export answers 202 with an export job)",
     response_model=MetricList,
     responses={
         200: {
@@ -203,6 +207,7 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
             "headers": header_refs(*PAGE_HEADERS, "Content-Disposition"),
             "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
         },
+        202: JOB_RESPONSE,
         **problem_responses(401, 404),
     },
 )
@@ -214,18 +219,17 @@ def list_metrics(
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
     page = page_limit(q.limit, 100)
+    now = datetime.now(UTC)
     with unit_of_work() as session:
         f = _filter(session, actor, "metrics.read", q)
-        if q.cursor:
-            query.decode_cursor(q.cursor)
-        if not wants_csv:
+        after = query.decode_cursor(q.cursor) if q.cursor else None
+        if wants_csv:
+            wanted = ExportRequest(f, after, q.limit)
+            exported = csv_export(session, actor, get_settings(), wanted, now)
+        else:
             rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
     if wants_csv:
-        return StreamingResponse(
-            query.csv_lines(query.iter_metrics(f, q.cursor, q.limit)),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
-        )
+        return csv_reply(exported, now)
     return JSONResponse(
         [metric_json(r) for r in rows], headers=next_page_headers(request, next_cursor)
     )
