@@ -17,7 +17,16 @@ from collections.abc import Callable, Sequence
 from benchmarks.goals import table
 from benchmarks.harness import Comparison, apply_defaults, aws_endpoint, migrated_database
 
-NAMES = ("cold_import", "upsert", "pagination", "api_load", "webhook", "fanout", "scheduler")
+NAMES = (
+    "cold_import",
+    "upsert",
+    "pagination",
+    "api_load",
+    "webhook",
+    "fanout",
+    "scheduler",
+    "csv",
+)
 
 
 def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callable[[], Comparison]]:
@@ -27,7 +36,7 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load", "scheduler"} & set(wanted):
+    if {"upsert", "pagination", "api_load", "scheduler", "csv"} & set(wanted):
         stack.enter_context(migrated_database())
         from benchmarks import bench_api_load, bench_pagination, bench_scheduler, bench_upsert
 
@@ -41,14 +50,16 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
             )
             if name in wanted
         ]
-    if {"webhook", "fanout"} & set(wanted):
+    if {"webhook", "fanout", "csv"} & set(wanted):
         resources = stack.enter_context(aws_endpoint())
-        from benchmarks import bench_fanout, bench_webhook
+        from benchmarks import bench_csv, bench_fanout, bench_webhook
 
         if "webhook" in wanted:
             runners.append(lambda: bench_webhook.run(resources))
         if "fanout" in wanted:
             runners.append(lambda: bench_fanout.run(resources))
+        if "csv" in wanted:  # the database (above) and the endpoint: exports go to S3
+            runners.append(lambda: bench_csv.run(resources))
     return runners
 
 

@@ -66,3 +66,24 @@ def test_scheduler_benchmark_enqueues_each_account_once_through_the_standin(db: 
     assert_measured(result)
     assert result.baseline_seconds == bench_scheduler.GOAL_SECONDS
     assert "14 calls a tick" in result.note  # X 24 → 3, Meta 72 → 8, TikTok 24 → 3
+
+
+def test_csv_benchmark_exports_every_row_through_a_job(
+    db: str, clean_queues: Resources, monkeypatch: object
+) -> None:
+    import pytest
+
+    from benchmarks import bench_csv
+    from socialmetrics.config import get_settings
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("EXPORT_DIRECT_MAX_BYTES", "20000")  # 100 rows answered directly
+    get_settings.cache_clear()
+    try:
+        result = bench_csv.run(clean_queues, rows=1_500, repeat=1)  # checks every row itself
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert_measured(result)
+    assert [goal.key for goal in result.goals] == ["csv_vs_select", "csv_lambda_body"]
+    assert result.goals[1].value < 0.05  # 100 rows directly, else a small 202

@@ -110,5 +110,5 @@ JOB_RESPONSE = {
 def get_export(export_id: ExportId, actor: CurrentActor) -> ExportJobOut:
     now = datetime.now(UTC)
     with unit_of_work() as session:
-        job = exports.visible_job(session, actor, export_id, now)
+        job = exports.visible_job(session, actor.user_id, actor.is_admin, export_id, now)
     return _out(job, now)

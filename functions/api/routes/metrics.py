@@ -157,6 +157,12 @@ def _account(
     return owner.user_id, owner.platform_id
 
 
+def _requester(actor: Actor) -> int:
+    if actor.user_id is None:  # a JWT always names a user; only system actors have none
+        raise NotFound("User not found.")
+    return actor.user_id
+
+
 def _scope(session: Session, actor: Actor, user_id: int | None, action: str) -> int | None:
     """The user whose metrics are read: a client only ever its own (any other id is 404)."""
     if not actor.is_admin:
@@ -225,7 +231,7 @@ def list_metrics(
         after = query.decode_cursor(q.cursor) if q.cursor else None
         if wants_csv:
             wanted = ExportRequest(f, after, q.limit)
-            exported = csv_export(session, actor, get_settings(), wanted, now)
+            exported = csv_export(session, _requester(actor), get_settings(), wanted, now)
         else:
             rows, next_cursor = query.list_metrics(session, f, page, q.cursor)
     if wants_csv:

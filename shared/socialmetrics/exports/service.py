@@ -28,7 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from socialmetrics.aws import client, queue_url
-from socialmetrics.compliance.audit import Actor
 from socialmetrics.config import Settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import NotFound
@@ -84,10 +83,10 @@ def direct_row_limit(settings: Settings) -> int:
 
 
 def csv_export(
-    session: Session, actor: Actor, settings: Settings, request: ExportRequest, now: datetime
+    session: Session, requested_by: int, settings: Settings, request: ExportRequest, now: datetime
 ) -> bytes | ExportJob:
-    """The CSV itself when it is at most ``EXPORT_DIRECT_MAX_BYTES``, else a new job (queue
-    it with :func:`enqueue` once the session has committed)."""
+    """The CSV itself when it is at most ``EXPORT_DIRECT_MAX_BYTES``, else a new job of the
+    user ``requested_by`` (queue it with :func:`enqueue` once the session has committed)."""
     rows = direct_row_limit(settings)
     matching = count_rows(session, request.filter, request.after, rows + 1)
     if request.limit is not None:
@@ -97,12 +96,10 @@ def csv_export(
         copy_csv(session, request.filter, request.limit, request.after, body)
         if body.tell() <= settings.export_direct_max_bytes:
             return body.getvalue()
-    if actor.user_id is None:
-        raise ValueError("an export job needs a requesting user")
     return queries.insert_job(
         session,
         "exp_" + uuid.uuid4().hex,
-        actor.user_id,
+        requested_by,
         request.filter.user_id,
         request.to_json(),
         now + timedelta(days=settings.export_retention_days),
@@ -122,15 +119,13 @@ def enqueue(job: ExportJob, now: datetime) -> None:
         raise
 
 
-def visible_job(session: Session, actor: Actor, job_id: str, now: datetime) -> ExportJob:
-    """The job, if ``actor`` may see it: the user who requested it, or an admin. Unknown,
-    expired and other users' jobs are all 404."""
+def visible_job(
+    session: Session, user_id: int | None, is_admin: bool, job_id: str, now: datetime
+) -> ExportJob:
+    """The job, if the caller (``user_id``, an admin or not) may see it: the user who
+    requested it, or an admin. Unknown, expired and other users' jobs are all 404."""
     job = queries.get_job(session, job_id)
-    if (
-        job is None
-        or job.expires_at <= now
-        or (not actor.is_admin and job.requested_by != actor.user_id)
-    ):
+    if job is None or job.expires_at <= now or (not is_admin and job.requested_by != user_id):
         raise NotFound("Export job not found.")
     return job
 
