@@ -47,8 +47,8 @@ def populate(owner: Owner, rows: int) -> None:
                 "INSERT INTO metrics (collected_at, user_id, platform_id, account_id,"
                 " metric_type, value, object_type, object_id, period, raw_name, api_version)"
                 " SELECT timestamptz '2025-01-01' + n * interval '1 minute', :u, :p, :a,"
-                " (ARRAY['views', 'likes', 'comments', 'shares'])[n % 4 + 1], n % 10000,"
-                " 'post', 'p' || (n % 500), 'lifetime', 'views', 'v25.0'"
+                " (ARRAY['views', 'likes', 'comments', 'shares'])[mod(n, 4) + 1], mod(n, 10000),"
+                " 'post', 'p' || mod(n, 500), 'lifetime', 'views', 'v25.0'"
                 " FROM generate_series(1, :rows) AS n"
             ),
             {"u": owner.user_id, "p": owner.platform_id, "a": owner.account_id, "rows": rows},

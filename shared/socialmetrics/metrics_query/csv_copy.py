@@ -105,8 +105,7 @@ def copy_csv(
     sink failing, the network) invalidates the connection, which may hold unread replies."""
     statement = copy_statement(session, f, limit, after)
     connection = session.connection()
-    raw = connection.connection.dbapi_connection
-    assert raw is not None  # a checked-out connection always has one
+    raw: Any = connection.connection.dbapi_connection  # pg8000's, which takes ``stream=``
     cursor = raw.cursor()
     try:
         cursor.execute(statement, stream=sink)

@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from local.runtime import aws as local_aws
 from local.runtime import pollers
-from socialmetrics.aws import client, queue_url
+from socialmetrics.aws import client as aws_client
+from socialmetrics.aws import queue_url
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner
@@ -39,7 +40,7 @@ def _metrics(owner: Owner, count: int) -> None:
                 "INSERT INTO metrics (collected_at, user_id, platform_id, account_id, metric_type,"
                 " value, object_type, object_id, period)"
                 " SELECT timestamptz '2025-06-01' + n * interval '1 hour', :u, :p, :a,"
-                " 'impressions', n * 1.5, 'post', 'post-' || (n % 7), 'day'"
+                " 'impressions', n * 1.5, 'post', 'post-' || mod(n, 7), 'day'"
                 " FROM generate_series(1, :count) AS n"
             ),
             {"u": owner.user_id, "p": owner.platform_id, "a": owner.account_id, "count": count},
@@ -154,7 +155,7 @@ def test_a_big_job_is_uploaded_in_parts_and_its_object_equals_the_direct_csv(
 
 def client_s3_parts(job_id: str) -> int:
     """How many parts the object was uploaded in (a multipart ETag ends in ``-<parts>``)."""
-    head = client("s3").head_object(
+    head = aws_client("s3").head_object(
         Bucket=get_settings().export_bucket, Key=f"exports/{job_id}.csv"
     )
     etag = str(head["ETag"]).strip('"')
@@ -222,7 +223,7 @@ def test_an_export_failing_on_its_last_attempt_is_failed_with_a_reason(
 def test_messages_that_cannot_be_processed_go_to_the_dlq(
     db: str, clean_queues: local_aws.Resources
 ) -> None:
-    sqs = client("sqs")
+    sqs = aws_client("sqs")
     for body in ("not json", '{"job_id": "exp_' + "1" * 32 + '"}', '{"job_id": "x"}'):
         sqs.send_message(QueueUrl=queue_url("exports"), MessageBody=body)
     drained = pollers.drain("exports")
@@ -253,7 +254,7 @@ def test_jobs_expire_and_the_bucket_expires_their_objects(
     assert api.call("GET", job["status_url"], token=client.token).status == 404
     assert service.prune_expired_jobs(get_settings(), datetime.now(UTC))["deleted"] == 1
     assert service.prune_expired_jobs(get_settings(), datetime.now(UTC))["deleted"] == 0
-    rules = client("s3").get_bucket_lifecycle_configuration(Bucket=clean_queues.export_bucket)
+    rules = aws_client("s3").get_bucket_lifecycle_configuration(Bucket=clean_queues.export_bucket)
     [rule] = rules["Rules"]
     assert rule["Expiration"]["Days"] == get_settings().export_retention_days
     assert rule["Filter"]["Prefix"] == "exports/"
