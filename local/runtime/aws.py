@@ -109,9 +109,9 @@ def _ensure_secret(settings: Settings) -> str:
 
 
 def _ensure_bucket(settings: Settings) -> str:
-    """The export bucket as the stack makes it: private, encrypted, exports expiring after
-    ``EXPORT_RETENTION_DAYS`` and unfinished multipart uploads aborted after a day."""
-    from socialmetrics.exports.storage import OBJECT_PREFIX
+    """The export bucket as the stack makes it (``infra/exports.py``): private, encrypted,
+    exports expiring and unfinished multipart uploads aborted."""
+    from infra import exports
 
     s3 = client("s3")
     name = settings.export_bucket
@@ -137,11 +137,13 @@ def _ensure_bucket(settings: Settings) -> str:
         LifecycleConfiguration={
             "Rules": [
                 {
-                    "ID": "expire-exports",
-                    "Filter": {"Prefix": OBJECT_PREFIX},
+                    "ID": exports.EXPORT_LIFECYCLE_RULE_ID,
+                    "Filter": {"Prefix": exports.EXPORT_OBJECT_PREFIX},
                     "Status": "Enabled",
-                    "Expiration": {"Days": settings.export_retention_days},
-                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    "Expiration": {"Days": exports.EXPORT_RETENTION_DAYS},
+                    "AbortIncompleteMultipartUpload": {
+                        "DaysAfterInitiation": exports.EXPORT_ABORT_UPLOADS_AFTER_DAYS
+                    },
                 }
             ]
         },
