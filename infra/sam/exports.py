@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra import definition, exports
-from infra.sam.cfn import Template, get_att, ref, sub
+from infra.sam.cfn import Template, deny_without_tls, private_bucket_properties, ref, sub
 
 
 def objects() -> dict[str, str]:
@@ -19,18 +19,7 @@ def resources() -> Template:
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                **private_bucket_properties(),
                 "LifecycleConfiguration": {
                     "Rules": [
                         {
@@ -52,15 +41,7 @@ def resources() -> Template:
                 "Bucket": ref(bucket),
                 "PolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Deny",
-                            "Principal": {"AWS": "*"},
-                            "Action": "s3:*",
-                            "Resource": [get_att(bucket, "Arn"), sub(f"${{{bucket}.Arn}}/*")],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
+                    "Statement": [deny_without_tls(bucket)],
                 },
             },
         },
