@@ -5,7 +5,9 @@ One client gets ``rows`` metrics. Two goals of issue 16 are measured:
 - ``csv_vs_select``: the export's CSV (``COPY … TO STDOUT`` rendered by Postgres and streamed
   by pg8000, :func:`~socialmetrics.metrics_query.csv_copy.copy_csv` — what both the direct
   answer and the export worker run) against a plain ``SELECT`` of the same rows (same
-  statement, join and order) fetched with the same driver's cursor. The previous Python
+  statement, join and order) fetched with the same driver's cursor, on the newest
+  ``compared_rows`` of them (the SELECT is the slow side: pg8000 parses each timestamp with
+  ``strptime``). The previous Python
   rendering (``fields.csv_lines`` over keyset pages) is timed once on a slice, for the note.
 - ``csv_lambda_body``: ``GET /metrics/`` with ``Accept: text/csv`` through
   ``functions.api.handler.handler`` (the Mangum path, API Gateway v2 events) for all
@@ -24,6 +26,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from benchmarks.goals import Measured
 from benchmarks.harness import Comparison, duration, make_owner, median_seconds
@@ -39,8 +42,18 @@ MB = 1_000_000
 PYTHON_SLICE = 30_000  # rows the previous Python rendering is timed on (it is slow)
 
 
+POPULATE_CHUNK = 50_000  # rows per INSERT (each well inside the statement timeout)
+
+
 def populate(owner: Owner, rows: int) -> None:
-    """``rows`` realistic metrics (posts, lifetime counters) in one statement, then ANALYZE."""
+    """``rows`` realistic metrics (posts, lifetime counters), then ANALYZE."""
+    for first in range(1, rows + 1, POPULATE_CHUNK):
+        _insert(owner, first, min(first + POPULATE_CHUNK - 1, rows))
+    with unit_of_work() as session:
+        session.execute(text("ANALYZE metrics"))
+
+
+def _insert(owner: Owner, first: int, last: int) -> None:
     with unit_of_work() as session:
         session.execute(
             text(
@@ -49,11 +62,16 @@ def populate(owner: Owner, rows: int) -> None:
                 " SELECT timestamptz '2025-01-01' + n * interval '1 minute', :u, :p, :a,"
                 " (ARRAY['views', 'likes', 'comments', 'shares'])[mod(n, 4) + 1], mod(n, 10000),"
                 " 'post', 'p' || mod(n, 500), 'lifetime', 'views', 'v25.0'"
-                " FROM generate_series(1, :rows) AS n"
+                " FROM generate_series(:first, :last) AS n"
             ),
-            {"u": owner.user_id, "p": owner.platform_id, "a": owner.account_id, "rows": rows},
+            {
+                "u": owner.user_id,
+                "p": owner.platform_id,
+                "a": owner.account_id,
+                "first": first,
+                "last": last,
+            },
         )
-        session.execute(text("ANALYZE metrics"))
 
 
 def _select(f: MetricFilter, limit: int | None) -> int:
@@ -62,6 +80,7 @@ def _select(f: MetricFilter, limit: int | None) -> int:
         statement = page_query(f, limit, None).compile(
             dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
         )
+        _no_statement_timeout(session)
         raw = session.connection().connection.dbapi_connection
         assert raw is not None
         cursor = raw.cursor()
@@ -73,7 +92,14 @@ def _select(f: MetricFilter, limit: int | None) -> int:
 
 def _copy(f: MetricFilter, limit: int | None) -> int:
     with unit_of_work() as session:
+        _no_statement_timeout(session)
         return copy_csv(session, f, limit, None, io.BytesIO())
+
+
+def _no_statement_timeout(session: Session) -> None:
+    """Throughput is measured, not the budget: a slow fetch on a loaded machine must not be
+    cancelled (the server's clock runs while it waits for the client)."""
+    session.execute(text("SET LOCAL statement_timeout = 0"))
 
 
 def _python_csv(f: MetricFilter, limit: int) -> int:
@@ -108,7 +134,9 @@ def _size(response: dict[str, Any]) -> int:
     return len(json.dumps(response).encode())
 
 
-def run(resources: Resources, rows: int = 333_000, repeat: int = 3) -> Comparison:
+def run(
+    resources: Resources, rows: int = 333_000, repeat: int = 3, compared_rows: int = 100_000
+) -> Comparison:
     from local.runtime import pollers
     from socialmetrics.config import get_settings
     from socialmetrics.exports.service import direct_row_limit
@@ -116,15 +144,16 @@ def run(resources: Resources, rows: int = 333_000, repeat: int = 3) -> Compariso
     owner = make_owner()
     populate(owner, rows)
     f = MetricFilter(user_id=owner.user_id)
-    if _select(f, None) != rows or _copy(f, None) != rows:
+    compared = min(rows, compared_rows)
+    if _select(f, compared) != compared or _copy(f, compared) != compared:
         raise AssertionError("the SELECT and the CSV export disagree on the rows")
-    baseline = median_seconds(lambda: _select(f, None), repeat, warmup=1)
-    candidate = median_seconds(lambda: _copy(f, None), repeat, warmup=1)
+    baseline = median_seconds(lambda: _select(f, compared), repeat, warmup=1)
+    candidate = median_seconds(lambda: _copy(f, compared), repeat, warmup=1)
     sliced = min(rows, PYTHON_SLICE)
     started = time.perf_counter()
     _python_csv(f, sliced)
     python_rate = sliced / (time.perf_counter() - started)
-    select_rate = rows / baseline
+    select_rate = compared / baseline
     ratio = baseline / candidate
 
     token = _token(owner)
@@ -146,12 +175,12 @@ def run(resources: Resources, rows: int = 333_000, repeat: int = 3) -> Compariso
     if written != rows:
         raise AssertionError(f"the exported object holds {written} rows, not {rows}")
     return Comparison(
-        name=f"CSV export of one client's {rows:,} metrics",
+        name=f"CSV export of {compared:,} of one client's {rows:,} metrics",
         baseline="plain SELECT of the same rows (pg8000 cursor, fetchall)",
         candidate="CSV by COPY streamed through pg8000 (copy_csv)",
         baseline_seconds=baseline,
         candidate_seconds=candidate,
-        unit_count=rows,
+        unit_count=compared,
         unit="rows",
         runs=repeat,
         note=(
@@ -161,7 +190,7 @@ def run(resources: Resources, rows: int = 333_000, repeat: int = 3) -> Compariso
             f"{_size(big):,} bytes, the worker wrote them to S3 in {duration(worker_seconds)}"
         ),
         goals=(
-            Measured("csv_vs_select", ratio, f"{rows:,} rows, median of {repeat}"),
+            Measured("csv_vs_select", ratio, f"{compared:,} rows, median of {repeat}"),
             Measured(
                 "csv_lambda_body",
                 largest,
