@@ -62,7 +62,7 @@ def _insert(owner: Owner, first: int, last: int) -> None:
                 " SELECT timestamptz '2025-01-01' + n * interval '1 minute', :u, :p, :a,"
                 " (ARRAY['views', 'likes', 'comments', 'shares'])[mod(n, 4) + 1], mod(n, 10000),"
                 " 'post', 'p' || mod(n, 500), 'lifetime', 'views', 'v25.0'"
-                " FROM generate_series(:first, :last) AS n"
+                " FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS n"
             ),
             {
                 "u": owner.user_id,

@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from functions.api.deps import CurrentActor, header_refs, problem_responses, route
+from functions.api.schemas import examples
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.exports import service as exports
@@ -41,6 +42,22 @@ class ExportJobOut(BaseModel):
     )
     download_expires_at: datetime | None = None
     reason: str | None = Field(default=None, description="Why the job failed.")
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "job_id": _EXAMPLE_ID,
+                "status": "ready",
+                "status_url": f"/exports/{_EXAMPLE_ID}",
+                "created_at": "2026-11-30T19:00:00Z",
+                "expires_at": "2026-12-01T19:00:00Z",
+                "rows": 333000,
+                "bytes": 36630000,
+                "download_url": "https://socialmetrics-exportbucket.s3.amazonaws.com/exports/"
+                f"{_EXAMPLE_ID}.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=900&…",
+                "download_expires_at": "2026-11-30T19:20:00Z",
+            }
+        )
+    )
 
 
 def _status_url(job_id: str) -> str:
