@@ -12,9 +12,9 @@ One client gets ``rows`` metrics. Two goals of issue 16 are measured:
 - ``csv_lambda_body``: ``GET /metrics/`` with ``Accept: text/csv`` through
   ``functions.api.handler.handler`` (the Mangum path, API Gateway v2 events) for all
   ``rows`` rows, and for the largest export still answered directly
-  (``limit = EXPORT_DIRECT_MAX_BYTES / ESTIMATED_ROW_BYTES``); the value is the larger of the
-  two whole Lambda responses, in MB. The big one answers 202 with a job; the export worker
-  then writes it to S3 (moto) and the object must hold every row.
+  (``EXPORT_DIRECT_MAX_BYTES / ESTIMATED_ROW_BYTES`` rows, chosen by date); the value is the
+  larger of the two whole Lambda responses, in MB. The big one answers 202 with a job; the
+  export worker then writes it to S3 (moto) and the object must hold every row.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,7 +35,7 @@ from local.runtime.aws import Resources
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner
 from socialmetrics.metrics_query.csv_copy import copy_csv
-from socialmetrics.metrics_query.fields import csv_lines
+from socialmetrics.metrics_query.fields import csv_lines, iso
 from socialmetrics.metrics_query.queries import MetricFilter, page_query
 from socialmetrics.metrics_query.service import iter_metrics
 
@@ -43,6 +44,7 @@ PYTHON_SLICE = 30_000  # rows the previous Python rendering is timed on (it is s
 
 
 POPULATE_CHUNK = 50_000  # rows per INSERT (each well inside the statement timeout)
+ORIGIN = datetime(2025, 1, 1, tzinfo=UTC)  # row n is ORIGIN + n minutes
 
 
 def populate(owner: Owner, rows: int) -> None:
@@ -59,7 +61,7 @@ def _insert(owner: Owner, first: int, last: int) -> None:
             text(
                 "INSERT INTO metrics (collected_at, user_id, platform_id, account_id,"
                 " metric_type, value, object_type, object_id, period, raw_name, api_version)"
-                " SELECT timestamptz '2025-01-01' + n * interval '1 minute', :u, :p, :a,"
+                " SELECT CAST(:origin AS timestamptz) + n * interval '1 minute', :u, :p, :a,"
                 " (ARRAY['views', 'likes', 'comments', 'shares'])[mod(n, 4) + 1], mod(n, 10000),"
                 " 'post', 'p' || mod(n, 500), 'lifetime', 'views', 'v25.0'"
                 " FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS n"
@@ -68,6 +70,7 @@ def _insert(owner: Owner, first: int, last: int) -> None:
                 "u": owner.user_id,
                 "p": owner.platform_id,
                 "a": owner.account_id,
+                "origin": ORIGIN,
                 "first": first,
                 "last": last,
             },
@@ -158,7 +161,10 @@ def run(
 
     token = _token(owner)
     direct = direct_row_limit(get_settings())
-    small = _lambda_get(token, "/metrics/", f"limit={direct}", "text/csv")
+    # The largest export still answered directly: the oldest `direct` rows (limit is capped
+    # at API_PAGE_MAX, so a date range selects them; end_date is inclusive).
+    last_direct = iso(ORIGIN + timedelta(minutes=direct))
+    small = _lambda_get(token, "/metrics/", f"end_date={last_direct}", "text/csv")
     big = _lambda_get(token, "/metrics/", accept="text/csv")
     if small.get("statusCode") != 200 or big.get("statusCode") != 202:
         codes = (small.get("statusCode"), big.get("statusCode"))
