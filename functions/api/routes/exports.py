@@ -4,7 +4,7 @@ job when the CSV could exceed ``EXPORT_DIRECT_MAX_BYTES``) and ``GET /exports/{e
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
@@ -78,7 +78,7 @@ def _out(job: ExportJob, now: datetime) -> ExportJobOut:
         download_url=url,
         download_expires_at=None
         if url is None
-        else datetime.fromtimestamp(now.timestamp() + settings.export_url_expiry_seconds, UTC),
+        else now + timedelta(seconds=settings.export_url_expiry_seconds),
         reason=job.reason,
     )
 
