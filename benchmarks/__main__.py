@@ -36,6 +36,7 @@ NAMES = (
     "scheduler",
     "dlt",
     "collection",
+    "csv",
 )
 
 
@@ -46,9 +47,16 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
     runners: list[Callable[[], Comparison]] = []
     if "cold_import" in wanted:
         runners.append(bench_cold_import.run)
-    if {"upsert", "pagination", "api_load", "read_path", "scheduler", "collection", "dlt"} & set(
-        wanted
-    ):
+    if {
+        "upsert",
+        "pagination",
+        "api_load",
+        "read_path",
+        "scheduler",
+        "collection",
+        "dlt",
+        "csv",
+    } & set(wanted):
         stack.enter_context(migrated_database())
         from benchmarks import (
             bench_api_load,
@@ -73,9 +81,9 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
             from benchmarks import bench_collection
 
             runners += [bench_collection.run_client_reuse, bench_collection.run]
-    if {"webhook", "fanout", "dlt"} & set(wanted):
+    if {"webhook", "fanout", "dlt", "csv"} & set(wanted):
         resources = stack.enter_context(aws_endpoint())
-        from benchmarks import bench_dlt, bench_fanout, bench_webhook
+        from benchmarks import bench_csv, bench_dlt, bench_fanout, bench_webhook
 
         if "webhook" in wanted:
             runners.append(lambda: bench_webhook.run(resources))
@@ -83,6 +91,8 @@ def _runners(stack: contextlib.ExitStack, wanted: Sequence[str]) -> list[Callabl
             runners.append(lambda: bench_fanout.run(resources))
         if "dlt" in wanted:  # dlt runs in its own environment, built here on first use
             runners.append(lambda: bench_dlt.run(resources))
+        if "csv" in wanted:  # the database (above) and the endpoint: exports go to S3
+            runners.append(lambda: bench_csv.run(resources))
     return runners
 
 

@@ -2,10 +2,10 @@
 
 Three consumers read it and nothing else: the CDK app (``infra/app.py``), the SAM template
 generator, and the local runtime (``local/runtime``). A function added here appears in all
-three. Two concerns with rules of their own sit beside it and are re-exported here: the
-functions' time budgets (``infra.budgets``) and the dashboard's hosting facts
-(``infra.dashboard``). This module imports nothing heavier than the standard library (and the
-stdlib-only ``socialmetrics.secret_names``).
+three. Concerns with rules of their own sit beside it and are re-exported here: the
+functions' time budgets (``infra.budgets``), the dashboard's hosting facts
+(``infra.dashboard``) and the export bucket's (``infra.exports``). This module imports nothing
+heavier than the standard library (and the stdlib-only ``socialmetrics.secret_names``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ from infra.dashboard import DASHBOARD_HSTS_SECONDS as DASHBOARD_HSTS_SECONDS
 from infra.dashboard import DASHBOARD_LOCAL_PATH as DASHBOARD_LOCAL_PATH
 from infra.dashboard import DASHBOARD_SOURCE_DIR as DASHBOARD_SOURCE_DIR
 from infra.dashboard import dashboard_csp as dashboard_csp
+from infra.exports import EXPORT_BUCKET_ID as EXPORT_BUCKET_ID
+from infra.exports import EXPORT_OBJECTS as EXPORT_OBJECTS
+from infra.exports import EXPORT_READ_ACTIONS as EXPORT_READ_ACTIONS
+from infra.exports import EXPORT_RETENTION_DAYS as EXPORT_RETENTION_DAYS
+from infra.exports import EXPORT_WRITE_ACTIONS as EXPORT_WRITE_ACTIONS
 from socialmetrics.secret_names import APP_SECRET_KEYS as APP_SECRET_KEYS
 from socialmetrics.secret_names import GENERATED_SECRET_KEY as GENERATED_SECRET_KEY
 
@@ -92,6 +97,8 @@ class Function:
     calls_platforms: bool = False  # calls the platform APIs (collection, token refresh)
     dead_letters: bool = False  # may send poison messages straight to its queues' DLQs
     writes_admin_key: bool = False  # may write the first admin's API key secret (migrate)
+    reads_exports: bool = False  # may read export objects (presigns their download URLs)
+    writes_exports: bool = False  # may write export objects (multipart uploads)
     sends_to: tuple[str, ...] = ()  # queue keys it may send to
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -115,7 +122,8 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_seconds=29,
         routes=(Route("ANY", "/{proxy+}"), Route("ANY", "/")),
         decrypts_tokens=True,
-        sends_to=("collect-x", "collect-meta", "collect-tiktok", "webhook-deliveries"),
+        reads_exports=True,
+        sends_to=("collect-x", "collect-meta", "collect-tiktok", "webhook-deliveries", "exports"),
     ),
     Function(
         key="scheduler",
@@ -170,6 +178,16 @@ FUNCTIONS: tuple[Function, ...] = (
         sends_to=("webhook-deliveries",),
     ),
     Function(
+        key="export_worker",
+        handler="functions.export_worker.handler.handler",
+        description="Writes CSV exports too large for one API response to the export bucket",
+        memory_mb=512,
+        timeout_seconds=300,  # one COPY of every matching row, uploaded in 8 MiB parts
+        reads_app_secret=False,
+        dead_letters=True,
+        writes_exports=True,
+    ),
+    Function(
         key="webhook_meta",
         handler="functions.webhook_meta.handler.handler",
         description="Meta (Facebook, Instagram, WhatsApp) webhook receiver",
@@ -207,6 +225,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue("collect-tiktok", consumer="collector", batch_size=5, max_concurrency=2),
     Queue("events", consumer="ingest", batch_size=10, max_concurrency=5),
     Queue("webhook-deliveries", consumer="webhook_sender", batch_size=10, max_concurrency=5),
+    Queue("exports", consumer="export_worker", batch_size=1, max_concurrency=2),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (
@@ -384,6 +403,8 @@ def environment(f: Function) -> dict[str, str]:
     }
     if f.writes_admin_key:
         env["ADMIN_KEY_SECRET_ID"] = ADMIN_KEY_SECRET_NAME
+    if f.reads_exports or f.writes_exports:  # EXPORT_BUCKET: the stack sets the bucket's name
+        env["EXPORT_RETENTION_DAYS"] = str(EXPORT_RETENTION_DAYS)
     if f.touches_database:
         env["DB_NULL_POOL"] = "true"  # RDS Proxy pools; the Lambda must not
         env["DB_SSL_MODE"] = "verify-full"  # the proxy requires TLS; its certificate is public

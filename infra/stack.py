@@ -2,7 +2,8 @@
 ``infra.definition``.
 
 ``Data`` (network, KMS key, secrets, RDS + proxy) → ``Queues`` (queues, DLQs, alarms) →
-``Dashboard`` (bucket + CloudFront; its origin is the API's CORS origin) → ``Functions``
+``Exports`` (the export bucket) → ``Dashboard`` (bucket + CloudFront; its origin is the API's
+CORS origin) → ``Functions``
 (functions, roles, SQS event sources, HTTP API, migrate-on-deploy) → ``Schedules``.
 
 Logical ids: every resource under a concern construct gets the logical id it would have without
@@ -22,10 +23,11 @@ from constructs import Construct
 
 from infra.cdk_constructs.dashboard import Dashboard
 from infra.cdk_constructs.data import Data
+from infra.cdk_constructs.exports import Exports
 from infra.cdk_constructs.functions import Functions
 from infra.cdk_constructs.queues import Queues, Schedules
 
-CONCERNS = ("Data", "Queues", "Functions", "Dashboard", "Schedules")  # construct ids
+CONCERNS = ("Data", "Queues", "Exports", "Functions", "Dashboard", "Schedules")  # construct ids
 
 
 def migrations_fingerprint(root: Path) -> str:
@@ -54,12 +56,14 @@ class SocialMetricsStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.data = Data(self, "Data")
         self.messaging = Queues(self, "Queues")
+        self.exports = Exports(self, "Exports")
         self.dashboard = Dashboard(self, "Dashboard")
         self.compute = Functions(
             self,
             "Functions",
             data=self.data,
             queues=self.messaging,
+            exports=self.exports,
             code_dir=code_dir,
             layer_dir=layer_dir,
             environment_name=environment_name,
@@ -74,6 +78,7 @@ class SocialMetricsStack(cdk.Stack):
         self.compute.migrate_on_deploy(migrations_hash)
         cdk.CfnOutput(self, "ApiUrl", value=self.compute.http_api.api_endpoint)
         cdk.CfnOutput(self, "DashboardUrl", value=f"{self.dashboard.origin}/")
+        cdk.CfnOutput(self, "ExportBucketName", value=self.exports.bucket.bucket_name)
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.messaging.alarm_topic.topic_arn)
         cdk.CfnOutput(self, "AppSecretArn", value=self.data.app_secret.secret_arn)
         cdk.CfnOutput(self, "AdminKeySecretArn", value=self.data.admin_key_secret.secret_arn)

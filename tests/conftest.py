@@ -42,7 +42,7 @@ from tests.support import HungServer, reset_process_state  # noqa: E402
 
 TABLES = (
     "webhook_delivery_attempts, webhook_deliveries, signal_events, webhook_endpoints, "
-    "token_expiry_warnings, usage_billed_objects, usage_daily, "
+    "token_expiry_warnings, usage_billed_objects, usage_daily, export_jobs, "
     "metrics, message_statuses, webhook_events, webhook_rejections, collection_runs, consents, "
     "audit_log, api_keys, accounts, login_failures, users"
 )

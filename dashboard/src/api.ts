@@ -265,9 +265,31 @@ export function summary(query: Query): Promise<SummaryRow[]> {
   return all<SummaryRow>("/metrics/summary", { ...query, limit: 1000 }, 10);
 }
 
-export async function metricsCsv(query: Query): Promise<string> {
+// A CSV too large for one response comes back as an export job (202): poll it until its file
+// is in the bucket, then hand back the presigned URL to navigate to (a download, not a fetch:
+// the bucket is another origin).
+interface ExportJob {
+  status: "pending" | "running" | "ready" | "failed";
+  status_url: string;
+  download_url?: string;
+  reason?: string;
+}
+
+export type CsvExport = { csv: string } | { url: string };
+
+const EXPORT_POLL_MS = 2_000;
+const EXPORT_POLLS = 150; // five minutes: the export worker's timeout
+
+export async function metricsCsv(query: Query): Promise<CsvExport> {
   const response = await call("/metrics/", { query, accept: "text/csv" });
-  return response.text();
+  if (response.status !== 202) return { csv: await response.text() };
+  let job = (await response.json()) as ExportJob;
+  for (let poll = 0; poll < EXPORT_POLLS && (job.status === "pending" || job.status === "running"); poll++) {
+    await new Promise((resolve) => setTimeout(resolve, EXPORT_POLL_MS));
+    job = await json<ExportJob>(job.status_url);
+  }
+  if (job.status === "ready" && job.download_url) return { url: job.download_url };
+  throw new ApiError(202, "Export not ready", job.reason ?? "The export is still being written; try again later.");
 }
 
 // --- users, consent, rights -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from functions.api.routes import (
     accounts,
     auth,
     consent,
+    exports,
     metrics,
     platforms,
     rejections,
@@ -48,6 +49,7 @@ def create_app() -> FastAPI:
         users.router,
         platforms.router,
         metrics.router,
+        exports.router,
         consent.router,
         account_health.router,  # before accounts: /accounts/health is no id
         accounts.router,

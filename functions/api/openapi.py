@@ -89,6 +89,10 @@ HEADERS: dict[str, dict[str, Any]] = {
         "problem bodies and logs.",
         "schema": {**_STRING, "example": "Lk3vQhTRoAMEbXw="},
     },
+    "Location": {
+        "description": "Where to poll the export job (`GET /exports/{export_id}`).",
+        "schema": {**_STRING, "example": "/exports/exp_6f1c2d3e4b5a69788796a5b4c3d2e1f0"},
+    },
     "Content-Disposition": {
         "description": "The file name of a download.",
         "schema": {**_STRING, "example": 'attachment; filename="metrics.csv"'},

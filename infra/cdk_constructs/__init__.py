@@ -2,6 +2,7 @@
 
 - ``data``: network (VPC, security groups), the token KMS key, the secrets, RDS behind RDS Proxy
 - ``queues``: the alarm topic, every queue with its DLQ and alarm; the schedules
+- ``exports``: the export bucket (private, encrypted, TLS only, exports expiring)
 - ``functions``: the dependency layer, every function with its least-privilege role and SQS
   event sources, the HTTP API, the migrate-on-deploy custom resource
 - ``dashboard``: the dashboard's bucket, headers policy, CloudFront distribution and upload

@@ -23,6 +23,7 @@ from constructs import Construct
 
 from infra import definition
 from infra.cdk_constructs.data import Data
+from infra.cdk_constructs.exports import Exports
 from infra.cdk_constructs.queues import Queues
 
 RETENTION = {30: logs.RetentionDays.ONE_MONTH, 90: logs.RetentionDays.THREE_MONTHS}
@@ -38,6 +39,7 @@ class Functions(Construct):
         *,
         data: Data,
         queues: Queues,
+        exports: Exports,
         code_dir: Path,
         layer_dir: Path,
         environment_name: str,
@@ -46,6 +48,7 @@ class Functions(Construct):
         super().__init__(scope, construct_id)
         self._data = data
         self._queues = queues
+        self._exports = exports
         self.functions: dict[str, lambda_.Function] = {}
         code = lambda_.Code.from_asset(str(code_dir))
         self.layer = lambda_.LayerVersion(
@@ -113,6 +116,10 @@ class Functions(Construct):
                     resources=[self._data.app_secret.secret_arn],
                 )
             )
+        if spec.reads_exports:
+            role.add_to_policy(self._exports.statement(definition.EXPORT_READ_ACTIONS))
+        if spec.writes_exports:
+            role.add_to_policy(self._exports.statement(definition.EXPORT_WRITE_ACTIONS))
         if spec.writes_admin_key:
             role.add_to_policy(
                 iam.PolicyStatement(
@@ -143,6 +150,8 @@ class Functions(Construct):
             environment["QUEUE_URLS"] = cdk.Stack.of(self).to_json_string(
                 {key: self._queues.queues[key].queue_url for key in spec.sends_to}
             )
+        if spec.reads_exports or spec.writes_exports:
+            environment["EXPORT_BUCKET"] = self._exports.bucket.bucket_name
         in_vpc: dict[str, Any] = {}
         if spec.touches_database:
             environment["DATABASE_URL"] = self._data.database_url

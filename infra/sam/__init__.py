@@ -4,10 +4,10 @@ The template is committed; a test fails when it differs from this generator's ou
 the definition (or this package) and run ``make template``. It expresses the same stack as the
 CDK app, one module per concern as ``infra/cdk_constructs`` has it: ``network`` (VPC, subnets,
 security groups), ``data`` (KMS key, secrets, RDS PostgreSQL behind RDS Proxy), ``queues``
-(queues + DLQs + alarms), ``functions`` (functions with their triggers, log groups and one
-least-privilege role each) and ``dashboard`` (S3 + CloudFront); ``cfn`` holds the intrinsic
-functions they share. Migrations: ``sam deploy`` does not run them; invoke the migrate function
-after deploying (see docs/deployment.md).
+(queues + DLQs + alarms), ``exports`` (the export bucket), ``functions`` (functions with
+their triggers, log groups and one least-privilege role each) and ``dashboard`` (S3 +
+CloudFront); ``cfn`` holds the intrinsic functions they share. Migrations: ``sam deploy`` does
+not run them; invoke the migrate function after deploying (see docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 from infra import definition
-from infra.sam import dashboard, data, functions, network, queues
+from infra.sam import dashboard, data, exports, functions, network, queues
 from infra.sam.cfn import Template, ref, sub
 
 HEADER = (
@@ -43,6 +43,7 @@ def template() -> Template:
             **network.resources(),
             **data.resources(),
             **queues.resources(),
+            **exports.resources(),
             **functions.resources(),
             **dashboard.resources(),
         },
@@ -65,6 +66,7 @@ def template() -> Template:
                 "Value": sub("https://${DashboardDistribution.DomainName}/"),
             },
             "DashboardBucketName": {"Value": ref("DashboardBucket")},
+            "ExportBucketName": {"Value": ref(definition.EXPORT_BUCKET_ID)},
             "AlarmTopicArn": {"Value": ref("AlarmTopic")},
         },
     }

@@ -33,3 +33,33 @@ def assume(service: str) -> dict[str, Any]:
             {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
         ],
     }
+
+
+def private_bucket_properties() -> dict[str, Any]:
+    """An S3 bucket's properties that keep it private: public access blocked, objects owned by
+    the bucket owner (no ACLs), SSE-S3 by default."""
+    return {
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+    }
+
+
+def deny_without_tls(bucket_id: str) -> dict[str, Any]:
+    """The bucket-policy statement refusing every request to ``bucket_id`` not made over TLS."""
+    return {
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [get_att(bucket_id, "Arn"), sub(f"${{{bucket_id}.Arn}}/*")],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra import definition
-from infra.sam.cfn import Template, get_att, ref, sub
+from infra.sam.cfn import Template, deny_without_tls, get_att, private_bucket_properties, ref, sub
 
 # CloudFront's managed "CachingOptimized" cache policy.
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -16,25 +16,11 @@ def resources() -> Template:
     see docs/deployment.md.)"""
     headers = definition.DASHBOARD_HEADERS
     api_hosts = "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"
-    bucket_arn = get_att("DashboardBucket", "Arn")
     objects = sub("${DashboardBucket.Arn}/*")
     return {
         "DashboardBucket": {
             "Type": "AWS::S3::Bucket",
-            "Properties": {
-                "PublicAccessBlockConfiguration": {
-                    "BlockPublicAcls": True,
-                    "BlockPublicPolicy": True,
-                    "IgnorePublicAcls": True,
-                    "RestrictPublicBuckets": True,
-                },
-                "BucketEncryption": {
-                    "ServerSideEncryptionConfiguration": [
-                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                    ]
-                },
-                "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
-            },
+            "Properties": private_bucket_properties(),
         },
         "DashboardBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
@@ -43,13 +29,7 @@ def resources() -> Template:
                 "PolicyDocument": {
                     "Version": "2012-10-17",
                     "Statement": [
-                        {
-                            "Effect": "Deny",
-                            "Principal": {"AWS": "*"},
-                            "Action": "s3:*",
-                            "Resource": [bucket_arn, objects],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        deny_without_tls("DashboardBucket"),
                         {
                             "Effect": "Allow",
                             "Principal": {"Service": "cloudfront.amazonaws.com"},

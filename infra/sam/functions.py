@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from infra import definition
+from infra.sam import exports
 from infra.sam.cfn import POSTGRES_PORT, Template, assume, get_att, ref, statement, sub
 
 
@@ -50,6 +51,10 @@ def _role(spec: definition.Function) -> dict[str, Any]:
         )
     if spec.reads_app_secret:
         statements.append(statement(["secretsmanager:GetSecretValue"], [ref("AppSecret")]))
+    if spec.reads_exports:
+        statements.append(statement(list(definition.EXPORT_READ_ACTIONS), [exports.objects()]))
+    if spec.writes_exports:
+        statements.append(statement(list(definition.EXPORT_WRITE_ACTIONS), [exports.objects()]))
     if spec.writes_admin_key:
         statements.append(
             statement(
@@ -182,6 +187,8 @@ def resources() -> Template:
             "LoggingConfig": {"LogGroup": ref(f"{logical}LogGroup")},
             "Environment": {"Variables": variables},
         }
+        if spec.reads_exports or spec.writes_exports:
+            variables["EXPORT_BUCKET"] = ref(definition.EXPORT_BUCKET_ID)
         if spec.touches_database:
             variables["DATABASE_URL"] = sub(
                 f"postgresql://{definition.DATABASE_USER}:"

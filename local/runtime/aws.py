@@ -1,8 +1,8 @@
 """The local AWS endpoint: moto's server on loopback, and the resources the stack defines.
 
 :func:`bootstrap` creates, under the same names the deployed stack uses (``infra.definition``),
-the KMS key and alias, every SQS queue with its DLQ and redrive policy, and the app secret in
-Secrets Manager. It is idempotent, and works the same against LocalStack.
+the KMS key and alias, every SQS queue with its DLQ and redrive policy, the app secret in
+Secrets Manager and the export bucket. It is idempotent, and works the same against LocalStack.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ class Resources:
     queue_urls: dict[str, str]
     dlq_urls: dict[str, str]
     secret_arn: str
+    export_bucket: str
 
 
 def _ensure_kms_key(settings: Settings) -> str:
@@ -107,6 +108,49 @@ def _ensure_secret(settings: Settings) -> str:
     return arn
 
 
+def _ensure_bucket(settings: Settings) -> str:
+    """The export bucket as the stack makes it (``infra/exports.py``): private, encrypted,
+    exports expiring and unfinished multipart uploads aborted."""
+    from infra import exports
+
+    s3 = client("s3")
+    name = settings.export_bucket
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=name)
+    s3.put_public_access_block(
+        Bucket=name,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=name,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=name,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": exports.EXPORT_LIFECYCLE_RULE_ID,
+                    "Filter": {"Prefix": exports.EXPORT_OBJECT_PREFIX},
+                    "Status": "Enabled",
+                    "Expiration": {"Days": exports.EXPORT_RETENTION_DAYS},
+                    "AbortIncompleteMultipartUpload": {
+                        "DaysAfterInitiation": exports.EXPORT_ABORT_UPLOADS_AFTER_DAYS
+                    },
+                }
+            ]
+        },
+    )
+    return name
+
+
 def bootstrap(settings: Settings) -> Resources:
     """Create (or find) every AWS resource the stack defines, on the configured endpoint."""
     kms_key_id = _ensure_kms_key(settings)
@@ -116,6 +160,7 @@ def bootstrap(settings: Settings) -> Resources:
         queue_urls=urls,
         dlq_urls=dlqs,
         secret_arn=_ensure_secret(settings),
+        export_bucket=_ensure_bucket(settings),
     )
 
 

@@ -158,6 +158,17 @@ class Settings(BaseSettings):
     x_price_user_read_usd: float = Field(default=0.01, ge=0)
     x_budget_pause_pct: float = Field(default=95.0, ge=10, le=100)
 
+    # --- CSV exports ------------------------------------------------------------------------
+    # A CSV export that could exceed this many bytes becomes an export job (the CSV written to
+    # the bucket by the export worker, fetched with a presigned URL) instead of a response
+    # body: Lambda answers at most 6 MB, so the default leaves room for headers and encoding.
+    export_direct_max_bytes: int = Field(default=4_000_000, ge=1_024, le=5_000_000)
+    export_bucket: str = "socialmetrics-exports"
+    export_url_expiry_seconds: int = Field(default=900, ge=60, le=3_600)  # presigned GET URLs
+    # Jobs and their objects are deleted this many days after they were requested (maintenance
+    # prunes the jobs; the bucket's lifecycle rule expires the objects after as many days).
+    export_retention_days: int = Field(default=1, ge=1, le=30)
+
     # --- retention (LGPD: keep only what is needed, for as long as it is needed) ------------
     metrics_retention_months: int = Field(default=25, ge=1)
     partitions_ahead_months: int = Field(default=3, ge=1, le=24)

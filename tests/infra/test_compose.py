@@ -23,7 +23,7 @@ def test_localstack_serves_the_aws_services_on_4566(compose: dict[str, Any]) -> 
     assert localstack["image"].startswith("localstack/localstack")
     assert "127.0.0.1:4566:4566" in localstack["ports"]
     services = set(localstack["environment"]["SERVICES"].split(","))
-    assert {"sqs", "kms", "events", "scheduler", "secretsmanager", "ssm"} <= services
+    assert {"sqs", "kms", "s3", "events", "scheduler", "secretsmanager", "ssm"} <= services
 
 
 def test_postgres_matches_the_makefile_database_url(compose: dict[str, Any]) -> None:

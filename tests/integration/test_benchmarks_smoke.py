@@ -88,3 +88,24 @@ def test_collection_benchmarks_collect_every_account_with_two_calls_each(db: str
     assert goal.key == "collection_vs_ideal"
     assert goal.value > 0
     assert "2 X accounts x 2 calls at 10 ms" in goal.detail
+
+
+def test_csv_benchmark_exports_every_row_through_a_job(
+    db: str, clean_queues: Resources, monkeypatch: object
+) -> None:
+    import pytest
+
+    from benchmarks import bench_csv
+    from socialmetrics.config import get_settings
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("EXPORT_DIRECT_MAX_BYTES", "20000")  # 100 rows answered directly
+    get_settings.cache_clear()
+    try:
+        result = bench_csv.run(clean_queues, rows=1_500, repeat=1)  # checks every row itself
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert_measured(result)
+    assert [goal.key for goal in result.goals] == ["csv_vs_select", "csv_lambda_body"]
+    assert result.goals[1].value < 0.05  # 100 rows directly, else a small 202

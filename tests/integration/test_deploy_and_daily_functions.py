@@ -71,4 +71,5 @@ def test_daily_maintenance_runs_every_step(db: str, lambda_context: Any) -> None
         "prune_audit_log",
         "prune_collection_runs",
         "prune_signal_events",
+        "prune_export_jobs",
     ]

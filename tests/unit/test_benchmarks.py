@@ -16,6 +16,7 @@ BENCHMARKS = (
     "bench_api_load",
     "bench_cold_import",
     "bench_collection",
+    "bench_csv",
     "bench_dlt",
     "bench_fanout",
     "bench_pagination",

@@ -290,7 +290,9 @@ export async function detail(main: HTMLElement, id: number, params: URLSearchPar
     const rawButton = h("button", { type: "button", "data-download": "raw" }, t("downloadRaw"));
     rawButton.addEventListener("click", async () => {
       try {
-        download(`account-${id}-points-${range.from}-${range.to}.csv`, await api.metricsCsv(rawQuery), "text/csv");
+        const exported = await api.metricsCsv(rawQuery);
+        if ("url" in exported) window.location.assign(exported.url);
+        else download(`account-${id}-points-${range.from}-${range.to}.csv`, exported.csv, "text/csv");
       } catch (error) {
         downloads.append(errorBox(error));
       }

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,12 +26,16 @@ from functions.api.deps import (
     problem_responses,
     route,
 )
+from functions.api.routes.exports import JOB_RESPONSE, csv_reply
 from functions.api.schemas import MetricList, SummaryList
 from socialmetrics import bounds
 from socialmetrics.accounts.platforms import find_platform
 from socialmetrics.compliance.audit import Actor, audit
+from socialmetrics.config import get_settings
 from socialmetrics.db.models import Account, PlatformRow
 from socialmetrics.errors import InvalidInput, NotFound
+from socialmetrics.exports.queries import ExportJob
+from socialmetrics.exports.service import ExportRequest, csv_export
 from socialmetrics.identity.service import visible_user
 from socialmetrics.metrics_query import service as query
 from socialmetrics.metrics_query.fields import (
@@ -155,6 +159,12 @@ def _account(
     return owner.user_id, owner.platform_id
 
 
+def _requester(actor: Actor) -> int:
+    if actor.user_id is None:  # a JWT always names a user; only system actors have none
+        raise NotFound("User not found.")
+    return actor.user_id
+
+
 def _scope(session: Session, actor: Actor, user_id: int | None, action: str) -> int | None:
     """The user whose metrics are read: a client only ever its own (any other id is 404)."""
     if not actor.is_admin:
@@ -196,7 +206,8 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
     "GET",
     "/metrics/",
     operation_id="listMetrics",
-    summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv streams",
+    summary="Metrics, newest first, keyset-paginated (X-Next-Cursor); Accept: text/csv exports "
+    "(a large export answers 202 with an export job)",
     response_model=MetricList,
     responses={
         200: {
@@ -204,6 +215,7 @@ def _filter(session: Session, actor: Actor, action: str, q: MetricQuery) -> Metr
             "headers": header_refs(*PAGE_HEADERS, "Content-Disposition"),
             "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
         },
+        202: JOB_RESPONSE,
         **problem_responses(401, 404),
     },
 )
@@ -216,22 +228,25 @@ async def list_metrics(
 ) -> Response:
     wants_csv = "text/csv" in (accept or "").lower()
     page = page_limit(q.limit, 100)
+    now = datetime.now(UTC)
 
-    def read() -> tuple[MetricFilter, list[query.MetricRow], str | None]:
+    def export() -> bytes | ExportJob:
+        f = _filter(session, actor, "metrics.read", q)
+        after = query.decode_cursor(q.cursor) if q.cursor else None
+        wanted = ExportRequest(f, after, q.limit)
+        exported = csv_export(session, _requester(actor), get_settings(), wanted, now)
+        session.commit()  # a new job's row is visible before its message is queued
+        return exported
+
+    def read() -> tuple[list[query.MetricRow], str | None]:
         f = _filter(session, actor, "metrics.read", q)
         if q.cursor:
             query.decode_cursor(q.cursor)
-        if wants_csv:
-            return f, [], None
-        return f, *query.list_metrics(session, f, page, q.cursor)
+        return query.list_metrics(session, f, page, q.cursor)
 
-    f, rows, next_cursor = await blocking(request, read)
     if wants_csv:
-        return StreamingResponse(
-            query.csv_lines(query.iter_metrics(f, q.cursor, q.limit)),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="metrics.csv"'},
-        )
+        return csv_reply(await blocking(request, export), now)
+    rows, next_cursor = await blocking(request, read)
     return JSONResponse(
         [metric_json(r) for r in rows], headers=next_page_headers(request, next_cursor)
     )

@@ -145,6 +145,7 @@ def finish_pending_erasures(settings: Settings, now: datetime) -> dict[str, Any]
 
 
 def default_steps() -> list[tuple[str, Step]]:
+    from socialmetrics.exports.service import prune_expired_jobs
     from socialmetrics.maintenance.tokens import refresh_expiring_tokens
     from socialmetrics.signals.expiry import warn_expiring_tokens
 
@@ -158,4 +159,5 @@ def default_steps() -> list[tuple[str, Step]]:
         ("prune_audit_log", prune_audit_log),
         ("prune_collection_runs", prune_collection_runs),
         ("prune_signal_events", prune_signal_events),
+        ("prune_export_jobs", prune_expired_jobs),
     ]

@@ -141,9 +141,13 @@ def json_number(value: Decimal) -> int | float | str:
 CSV_CHUNK = 64 * 1024  # characters per streamed piece of a CSV export
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula."""
+
+
 def csv_safe(value: str) -> str:
     """Neutralise spreadsheet formulas (CSV injection) in free-text cells."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value[:1] in FORMULA_PREFIXES else value
 
 
 def example(fields: Iterable[Field]) -> dict[str, Any]:
@@ -199,16 +203,25 @@ def summary_json(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def csv_lines(rows: Iterable[Mapping[Any, Any]], chunk: int = CSV_CHUNK) -> Iterator[str]:
-    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row, handed
-    out in pieces of about ``chunk`` characters (a streamed response pays its per-piece cost,
-    e.g. a worker-thread hop, once per piece instead of once per row)."""
+    """The CSV export: a header of :data:`METRIC_FIELDS` names, then one line per row (ended
+    by LF), handed out in pieces of about ``chunk`` characters.
+
+    A field is quoted when it holds a comma, a quote, CR or LF (RFC 4180; Python 3.11's writer
+    quotes only the characters of its line terminator, so it writes with CRLF and each line
+    ends in LF instead). The API's export is rendered by Postgres (``csv_copy.py``) byte for
+    byte like this; this rendering serves the OpenAPI example and is the reference of tests."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([name for name, _ in _METRIC_CSV])
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def line(cells: list[Any]) -> None:
+        writer.writerow(cells)
+        buffer.seek(buffer.tell() - 2)
+        buffer.write("\n")
+        buffer.truncate()
+
+    line([name for name, _ in _METRIC_CSV])
     for row in rows:
-        writer.writerow(
-            [row[name] if encode is None else encode(row[name]) for name, encode in _METRIC_CSV]
-        )
+        line([row[name] if encode is None else encode(row[name]) for name, encode in _METRIC_CSV])
         if buffer.tell() >= chunk:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Select, select, text, tuple_
+from sqlalchemy import ColumnElement, RowMapping, Select, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from socialmetrics.db.models import Account, Metric
@@ -61,10 +61,16 @@ _COLUMNS: dict[str, Any] = {
     "metric_id": Metric.id,
     "platform_account_id": Account.platform_user_id,
 }
-_SELECT = [
-    (_COLUMNS[f.name] if f.name in _COLUMNS else getattr(Metric, f.name)).label(f.name)
-    for f in METRIC_FIELDS
-]
+
+
+def source_column(name: str) -> Any:
+    """The column a :data:`METRIC_FIELDS` name is read from."""
+    return _COLUMNS[name] if name in _COLUMNS else getattr(Metric, name)
+
+
+_SELECT: tuple[ColumnElement[Any], ...] = tuple(
+    source_column(f.name).label(f.name) for f in METRIC_FIELDS
+)
 
 
 def _where(f: MetricFilter) -> list[ColumnElement[bool]]:
@@ -76,10 +82,17 @@ def _where(f: MetricFilter) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def page_query(f: MetricFilter, limit: int, after: tuple[datetime, int] | None) -> Select[Any]:
-    """The page statement: ``limit`` rows, newest first, strictly after the keyset ``after``."""
+def page_query(
+    f: MetricFilter,
+    limit: int | None,
+    after: tuple[datetime, int] | None,
+    columns: Sequence[ColumnElement[Any]] = _SELECT,
+) -> Select[Any]:
+    """The page statement: ``limit`` rows (all when ``None``), newest first, strictly after
+    the keyset ``after``; ``columns`` are the :data:`METRIC_FIELDS` as read (the CSV export
+    passes them rendered as text, see ``csv_copy.py``)."""
     query = (
-        select(*_SELECT)
+        select(*columns)
         .select_from(Metric)
         .outerjoin(Account, Account.id == Metric.account_id)
         .where(*_where(f))
@@ -87,6 +100,18 @@ def page_query(f: MetricFilter, limit: int, after: tuple[datetime, int] | None) 
     if after is not None:
         query = query.where(tuple_(Metric.collected_at, Metric.id) < tuple_(*after))
     return query.order_by(Metric.collected_at.desc(), Metric.id.desc()).limit(limit)
+
+
+def count_rows(
+    session: Session, f: MetricFilter, after: tuple[datetime, int] | None, cap: int
+) -> int:
+    """How many rows ``f`` matches after ``after``, counting no further than ``cap`` (an
+    index range scan of at most ``cap`` entries: cheap enough to run before every export)."""
+    clauses = _where(f)
+    if after is not None:
+        clauses.append(tuple_(Metric.collected_at, Metric.id) < tuple_(*after))
+    matching = select(Metric.id).where(*clauses).limit(cap).subquery()
+    return int(session.execute(select(func.count()).select_from(matching)).scalar_one())
 
 
 def metric_page(

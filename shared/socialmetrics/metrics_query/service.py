@@ -81,7 +81,8 @@ def iter_metrics(
     f: MetricFilter, cursor: str | None = None, limit: int | None = None, page: int = 1_000
 ) -> Iterator[MetricRow]:
     """Every matching row (up to ``limit``), fetched page by page, each in its own short
-    transaction so a long CSV download never holds a connection or a snapshot open."""
+    transaction so a long streamed export (the LGPD data export) never holds a connection or a
+    snapshot open."""
     from socialmetrics.db.engine import unit_of_work
 
     remaining = limit

@@ -31,6 +31,7 @@ from socialmetrics.db.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from socialmetrics.exports.queries import delete_for_user as delete_export_jobs
 from socialmetrics.identity.service import list_api_keys, visible_user
 from socialmetrics.metrics_query.service import MetricFilter, iso, iter_metrics, metric_json
 from socialmetrics.signals.events import emit
@@ -123,6 +124,8 @@ def erase_user(session: Session, actor: Actor, user_id: int) -> dict[str, int]:
         "signal_events": _deleted(
             session, delete(SignalEvent).where(SignalEvent.user_id == user_id)
         ),
+        # CSV export jobs with the user's metrics (their objects expire with the bucket's rule).
+        "export_jobs": delete_export_jobs(session, user_id),
         "usage_rows": _deleted(session, delete(UsageDaily).where(UsageDaily.user_id == user_id))
         + _deleted(session, delete(UsageBilledObject).where(UsageBilledObject.user_id == user_id)),
     }

@@ -79,6 +79,7 @@ def test_sqs_samples_have_lambdas_record_shape() -> None:
     for name, queue in (
         ("collector/sqs_batch.json", "collect-meta"),
         ("ingest/sqs_batch.json", "events"),
+        ("export_worker/sqs_batch.json", "exports"),
     ):
         records = _load(name)["Records"]
         assert records
@@ -94,6 +95,9 @@ def test_sqs_samples_have_lambdas_record_shape() -> None:
     assert set(message) == {"platform", "account_id", "job_id", "window_start", "window_end"}
     delivery = json.loads(_load("ingest/sqs_batch.json")["Records"][0]["body"])
     assert {"provider", "headers", "body", "received_at"} <= set(delivery)
+    from socialmetrics.exports.service import ExportMessage
+
+    ExportMessage.model_validate_json(_load("export_worker/sqs_batch.json")["Records"][0]["body"])
 
 
 def _messages_in_events_queue() -> int:

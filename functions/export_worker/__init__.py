@@ -1,0 +1,1 @@
+"""Export worker Lambda: writes large CSV exports to S3."""
