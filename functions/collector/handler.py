@@ -11,32 +11,32 @@ unknown account) → sent to the DLQ with the reason and acknowledged.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
     process_partial_response,
 )
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
-from socialmetrics.accounts.lifecycle import defer
-from socialmetrics.budgets import ensure_time_left, record_seconds
-from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account
-from socialmetrics.collection.messages import CollectRequest
-from socialmetrics.config import get_settings
+from socialmetrics import snapstart
 from socialmetrics.logging import bind_correlation_id, logger
 from socialmetrics.observability import capture_lambda_handler, metrics
-from socialmetrics.providers.errors import Transient
-from socialmetrics.queueing import (
-    MAX_RECEIVE_COUNT,
-    backoff_seconds,
-    dead_letter,
-    delay_until,
-    url_for_arn,
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+# The collection machinery (SQLAlchemy, the providers, httpx, pydantic-settings) is imported by
+# the first record, not by the cold start; under SnapStart, before the snapshot.
+COLLECTION = "socialmetrics.collection.collect"
+snapstart.register(
+    database=True,
+    aws=("sqs", "kms", "secretsmanager"),
+    prime=functools.partial(importlib.import_module, COLLECTION),
 )
 
 # Every record failing is still a partial response (all ids listed), not an invocation error:
@@ -49,6 +49,16 @@ class RetryLater(Exception):
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    from pydantic import ValidationError
+
+    from socialmetrics.accounts.lifecycle import defer
+    from socialmetrics.budgets import ensure_time_left, record_seconds
+    from socialmetrics.collection.collect import Outcome, UnknownAccount, collect_account
+    from socialmetrics.collection.messages import CollectRequest
+    from socialmetrics.config import get_settings
+    from socialmetrics.providers.errors import Transient
+    from socialmetrics.queueing import MAX_RECEIVE_COUNT, backoff_seconds, dead_letter, delay_until
+
     bind_correlation_id(record.message_id)
     logger.append_keys(message_id=record.message_id)
     # A record that could not finish in the time left goes back to the queue now (reported in
@@ -97,6 +107,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 
 def _set_visibility(record: SQSRecord, seconds: int) -> None:
     from socialmetrics.aws import client
+    from socialmetrics.queueing import url_for_arn
 
     try:
         client("sqs").change_message_visibility(
