@@ -1,6 +1,6 @@
 """Prove the two emitters agree: ``python -m infra.compare`` (``make compare``).
 
-``infra/sam.py`` (template.yaml) and the CDK app (``infra/stack.py``) both express
+``infra/sam/`` (template.yaml) and the CDK app (``infra/stack.py``) both express
 ``infra.definition``. This module reads each synthesised CloudFormation document into one
 comparable model — per function (handler, runtime, architecture, memory, timeout, environment,
 SQS event sources, IAM actions x resources), per queue (visibility, maxReceiveCount, DLQ), per
@@ -430,7 +430,7 @@ def cdk_document(root: Path, outdir: Path) -> Document:
 def report(sam: Model, cdk: Model) -> tuple[list[str], int]:
     """Lines to print and the number of unexplained differences."""
     lines = [
-        "SAM (infra/sam.py) vs CDK (infra/stack.py): "
+        "SAM (infra/sam/) vs CDK (infra/stack.py): "
         + ", ".join(f"{len(sam[section])} {section}" for section in _COUNTED)
     ]
     drift = 0
