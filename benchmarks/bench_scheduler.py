@@ -8,12 +8,9 @@ that the tick enqueued each of them exactly once and advanced every one.
 
 from __future__ import annotations
 
-import os
 import secrets
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -21,7 +18,7 @@ from sqlalchemy import text
 from benchmarks import sqs_standin
 from benchmarks.goals import Measured
 from benchmarks.harness import DUMMY_AWS_CREDENTIALS, Comparison, median_seconds
-from benchmarks.harness import reset_process_state as reset_clients
+from local.runtime.process import environment
 from socialmetrics.aws import client
 from socialmetrics.collection.planning import SEND_CONCURRENCY, run_tick
 from socialmetrics.config import get_settings
@@ -93,29 +90,15 @@ def still_due(tag: str, now: datetime) -> int:
     return count
 
 
-@contextmanager
-def sqs_at(endpoint: str) -> Iterator[None]:
-    """Point boto3's SQS client at ``endpoint`` for the duration (then restore)."""
-    saved = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", *DUMMY_AWS_CREDENTIALS)}
-    os.environ.update({**DUMMY_AWS_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint})
-    reset_clients()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_clients()
-
-
 def run(accounts: int = 100_000, repeat: int = 3) -> Comparison:
     now = datetime.now(UTC).replace(microsecond=0)
     due_at = now - timedelta(minutes=5)
     tag = seed_due_accounts(accounts, due_at)
     page_size = get_settings().scheduler_page_size
-    with sqs_standin.standin(LATENCY_MS) as endpoint, sqs_at(endpoint):
+    with (
+        sqs_standin.standin(LATENCY_MS) as endpoint,
+        environment(**DUMMY_AWS_CREDENTIALS, AWS_ENDPOINT_URL=endpoint),
+    ):
         urls = {key: f"{endpoint}/123456789012/{key}" for key in QUEUES}
         checked: list[int] = []
         cpu: list[float] = []

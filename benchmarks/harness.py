@@ -11,13 +11,15 @@ import contextlib
 import os
 import secrets
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from local.runtime import postgres
+from local.runtime.process import environment
 
 if TYPE_CHECKING:
     from benchmarks.goals import Measured
@@ -87,6 +89,11 @@ class Comparison:
         )
 
 
+class NotMeasured(Exception):
+    """A benchmark that cannot run here (say, its tool could not be installed offline): the
+    run goes on, and the reason is printed where its result would be."""
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}" if seconds > 0 else "∞"
 
@@ -135,41 +142,31 @@ def apply_defaults() -> None:
         os.environ.setdefault(name, value)
 
 
-def reset_process_state() -> None:
-    """Forget cached settings, engines and boto3 clients after the environment changed."""
-    from socialmetrics import aws
-    from socialmetrics.config import get_settings
-    from socialmetrics.db import engine
-
-    engine.dispose()
-    get_settings.cache_clear()
-    aws.reset_caches()
-
-
 @contextlib.contextmanager
 def migrated_database() -> Iterator[str]:
     """A fresh, migrated database for this benchmark run, dropped afterwards."""
-    from socialmetrics.db import engine, migrate
+    from socialmetrics.db import migrate
 
     apply_defaults()
-    previous = os.environ.get("DATABASE_URL")
     with postgres.server(ROOT / ".local" / "bench-pg") as server:
         postgres.wait_ready(server)
         name = f"socialmetrics_bench_{secrets.token_hex(3)}"
-        url = postgres.create_database(server, name)
-        os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
-        reset_process_state()
-        migrate.upgrade()
+        url = postgres.create_database(server, name).render_as_string(hide_password=False)
         try:
-            yield os.environ["DATABASE_URL"]
+            with environment(DATABASE_URL=url):
+                migrate.upgrade()
+                yield url
         finally:
-            engine.dispose()
-            if previous is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = previous
-            reset_process_state()
             postgres.drop_database(server, name)
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Wait for a process asked to end (stdin closed or terminated); kill it if it lingers."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 @contextlib.contextmanager
@@ -179,25 +176,16 @@ def aws_endpoint() -> Iterator[Resources]:
     from socialmetrics.config import get_settings
 
     apply_defaults()
-    saved = {
-        name: os.environ.get(name)
-        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", *DUMMY_AWS_CREDENTIALS)
-    }
-    with local_aws.moto_server() as endpoint:
-        os.environ.update(DUMMY_AWS_CREDENTIALS)
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-            os.environ.pop(name, None)
-        reset_process_state()
-        try:
-            yield local_aws.bootstrap(get_settings())
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-            reset_process_state()
+    with (
+        local_aws.moto_server() as endpoint,
+        environment(
+            **DUMMY_AWS_CREDENTIALS,
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_PROFILE=None,
+            AWS_SESSION_TOKEN=None,
+        ),
+    ):
+        yield local_aws.bootstrap(get_settings())
 
 
 def make_owner(platform_id: int = 3, role: str = "client") -> Owner:

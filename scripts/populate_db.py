@@ -19,12 +19,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.metrics import Owner, upsert_points
 from socialmetrics.db.models import PlatformRow, User
 from socialmetrics.points import MetricPoint
+from socialmetrics.registration import register_token
 
 METRICS: dict[str, tuple[str, ...]] = {
     "X": ("followers", "following", "posts_count", "impressions", "likes", "shares"),

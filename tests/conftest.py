@@ -37,6 +37,7 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
 
 from local.runtime import aws as local_aws  # noqa: E402
 from local.runtime import postgres  # noqa: E402
+from local.runtime.process import environment  # noqa: E402
 from tests.support import HungServer, reset_process_state  # noqa: E402
 
 TABLES = (
@@ -62,24 +63,18 @@ def database_url(pg_server: object) -> Iterator[str]:
     name = f"socialmetrics_test_{os.getpid()}_{secrets.token_hex(3)}"
     url = postgres.create_database(pg_server, name)  # type: ignore[arg-type]
     rendered = url.render_as_string(hide_password=False)
-    os.environ["DATABASE_URL"] = rendered
-    reset_process_state()
-    migrate.upgrade(engine=get_engine())
     try:
-        yield rendered
+        with environment(DATABASE_URL=rendered):
+            migrate.upgrade(engine=get_engine())
+            yield rendered
     finally:
-        reset_process_state()
         postgres.drop_database(pg_server, name)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    with local_aws.moto_server() as endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint
-        reset_process_state()
+    with local_aws.moto_server() as endpoint, environment(AWS_ENDPOINT_URL=endpoint):
         yield endpoint
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    reset_process_state()
 
 
 @pytest.fixture(scope="session")

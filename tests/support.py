@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from local.runtime.process import reset_process_state as reset_process_state
+
 if TYPE_CHECKING:
     import pytest
 
@@ -17,19 +19,6 @@ TEST_AWS_BUDGET = {
     "AWS_READ_TIMEOUT_SECONDS": "0.3",
     "AWS_MAX_ATTEMPTS": "2",
 }
-
-
-def reset_process_state() -> None:
-    """Forget cached settings, engines and AWS clients after the environment changed."""
-    from socialmetrics import aws
-    from socialmetrics.config import get_settings
-    from socialmetrics.db import engine
-    from socialmetrics.security import envelope
-
-    engine.dispose()
-    get_settings.cache_clear()
-    aws.reset_caches()
-    envelope.reset_default_provider()  # it holds a KMS client
 
 
 def hang_aws_service(monkeypatch: pytest.MonkeyPatch, service: str, url: str) -> None:

@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.compliance.consent import has_active_consent, record_consent
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.db.models import PlatformRow, User
 from socialmetrics.identity.service import create_user, issue_api_key
+from socialmetrics.registration import register_token
 
 ADMIN_EMAIL = "admin@demo.local"
 CLIENT_EMAIL = "cliente@demo.local"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from infra import definition
 from local.runtime import aws as local_aws
 from local.runtime import postgres
+from local.runtime.process import reset_process_state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -92,16 +93,6 @@ def _database_url(server_url: URL) -> str:
         _say(f"created database {name!r}")
     rendered: str = url.render_as_string(hide_password=False)
     return rendered
-
-
-def _reset_process_state() -> None:
-    from socialmetrics import aws
-    from socialmetrics.config import get_settings
-    from socialmetrics.db import engine
-
-    engine.dispose()
-    get_settings.cache_clear()
-    aws.reset_caches()
 
 
 @contextlib.contextmanager
@@ -239,7 +230,7 @@ def run(
         os.environ["DATABASE_URL"] = _database_url(server_url)
         endpoint = stack.enter_context(_aws_endpoint(external_aws))
         os.environ["AWS_ENDPOINT_URL"] = endpoint
-        _reset_process_state()
+        reset_process_state()
 
         from local.sandbox.server import base_url_env, run_in_thread
         from socialmetrics.config import get_settings
@@ -247,7 +238,7 @@ def run(
 
         sandbox_url = stack.enter_context(run_in_thread(seed=7))
         os.environ.update(base_url_env(sandbox_url))
-        _reset_process_state()
+        reset_process_state()
         settings = get_settings()
         migrate.upgrade()
         local_aws.bootstrap(settings)

@@ -91,9 +91,7 @@ def close_connections() -> None:
 
 
 def reset_caches() -> None:
-    """Forget clients and resolved names (tests that switch endpoints call this)."""
+    """Forget clients and resolved names (``local.runtime.process.reset_process_state`` calls
+    this, with the other process-wide caches, after an endpoint changes)."""
     _clients.clear()
     queue_url.cache_clear()
-    from socialmetrics import secrets  # its Secrets Manager reader holds a client
-
-    secrets.reset_cache()

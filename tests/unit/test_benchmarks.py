@@ -15,6 +15,7 @@ from benchmarks.harness import Comparison, duration, median_seconds, samples
 BENCHMARKS = (
     "bench_api_load",
     "bench_cold_import",
+    "bench_dlt",
     "bench_fanout",
     "bench_pagination",
     "bench_scheduler",

@@ -12,6 +12,7 @@ from functions.api.schemas import Message, RegisterTokenIn, TokenMetadataList
 from socialmetrics.accounts import service as accounts
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity.service import visible_user
+from socialmetrics.registration import register_token
 
 router = APIRouter(tags=["tokens"])
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -45,7 +46,7 @@ def register(body: RegisterTokenIn, actor: CurrentActor) -> Message:
     )
     with unit_of_work() as session:
         owner = visible_user(session, actor, body.user_id or actor.user_id or 0)
-        accounts.register_token(
+        register_token(
             session,
             actor,
             owner.id,

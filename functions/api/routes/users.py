@@ -25,12 +25,12 @@ from functions.api.schemas import (
     UserPatch,
     UserPut,
 )
-from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
-from socialmetrics.compliance.rights import erase_user, export_metrics, export_user
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity import service as identity
 from socialmetrics.identity.service import UserView
+from socialmetrics.privacy.rights import erase_user, export_metrics, export_user
+from socialmetrics.registration import register_token
 
 router = APIRouter(tags=["users"])
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]

@@ -1,4 +1,5 @@
-"""Register, rotate, revoke and decrypt the platform tokens of an account.
+"""Seal, rotate, revoke and decrypt the platform tokens of an account (registering one is the
+use case ``socialmetrics.registration``, above this package and ``webhooks``).
 
 Each account has its own data key, wrapped by the key provider (KMS) under the encryption
 context ``{user_id, platform_id, platform_user_id}``; its access and refresh tokens are sealed
@@ -15,10 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialmetrics.accounts.platforms import provider_for
 from socialmetrics.compliance.audit import Actor, audit
 from socialmetrics.db.models import Account, PlatformRow
-from socialmetrics.errors import Conflict, InvalidInput, NotFound
+from socialmetrics.errors import NotFound
 from socialmetrics.security import envelope
 from socialmetrics.security.envelope import KeyProvider
 
@@ -43,12 +43,6 @@ class TokenMetadata:
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Registration:
-    account_id: int
-    rotated: bool
-
-
 def account_context(account: Account) -> dict[str, str]:
     return {
         "user_id": str(account.user_id),
@@ -57,88 +51,13 @@ def account_context(account: Account) -> dict[str, str]:
     }
 
 
-def _secret(value: SecretStr | str) -> str:
+def reveal(value: SecretStr | str) -> str:
+    """The clear text of a token argument (a ``SecretStr`` or a plain string), to seal it."""
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def register_token(
-    session: Session,
-    actor: Actor,
-    user_id: int,
-    platform_id: int,
-    platform_user_id: str,
-    access_token: SecretStr | str,
-    *,
-    refresh_token: SecretStr | str | None = None,
-    expires_at: datetime | None = None,
-    refresh_expires_at: datetime | None = None,
-    scopes: list[str] | None = None,
-    provider: KeyProvider | None = None,
-) -> Registration:
-    """Store (or rotate) the token of ``user_id``'s account ``platform_user_id`` on a platform.
-
-    The same account registered again by the same user replaces its token (fresh data key);
-    an account that belongs to another user is a :class:`Conflict`.
-    """
-    provider = provider or envelope.default_provider()
-    platform = session.get(PlatformRow, platform_id)
-    if platform is None:
-        raise InvalidInput(
-            "Unknown platform_id.",
-            errors=[{"loc": ["body", "platform_id"], "msg": "unknown platform"}],
-        )
-    provider_for(platform.name, field="platform_id")  # a legacy row no provider serves: 422
-    account = session.scalar(
-        select(Account)
-        .where(Account.platform_id == platform_id, Account.platform_user_id == platform_user_id)
-        .with_for_update()
-    )
-    if account is not None and account.user_id != user_id:
-        raise Conflict("This platform account is registered to another user.")
-    rotated = account is not None
-    if account is None:
-        account = Account(
-            user_id=user_id,
-            platform_id=platform_id,
-            platform_user_id=platform_user_id,
-            key_version=0,
-        )
-    context = account_context(account)
-    key, wrapped, key_id = provider.generate_data_key(context)
-    account.wrapped_key = wrapped
-    account.key_id = key_id
-    account.key_version = (account.key_version or 0) + 1
-    account.access_token_ct = envelope.seal(key, key_id, _secret(access_token), context)
-    account.refresh_token_ct = (
-        envelope.seal(key, key_id, _secret(refresh_token), context) if refresh_token else None
-    )
-    account.token_expires_at = expires_at
-    account.refresh_expires_at = refresh_expires_at
-    account.scopes = scopes
-    account.status = "active"
-    account.status_reason = None
-    account.next_collect_at = _now()
-    account.updated_at = _now()
-    if not rotated:
-        session.add(account)
-    session.flush()
-    if not rotated:  # webhook events that arrived before the account was known
-        from socialmetrics.webhooks.apply import rematch_unmatched
-
-        rematch_unmatched(session, platform.name, platform_user_id)
-    audit(
-        session,
-        actor,
-        "token.rotate" if rotated else "token.register",
-        "account",
-        account.id,
-        detail={"user_id": user_id, "platform_id": platform_id},
-    )
-    return Registration(account.id, rotated)
 
 
 def _metadata(account: Account, platform: str) -> TokenMetadata:
@@ -245,9 +164,9 @@ def store_rotated_tokens(
         raise TokenUnavailable(f"Account {account_id} has no usable token.")
     context = account_context(account)
     key = provider.decrypt_data_key(account.wrapped_key, context)
-    account.access_token_ct = envelope.seal(key, account.key_id, _secret(access), context)
+    account.access_token_ct = envelope.seal(key, account.key_id, reveal(access), context)
     if refresh is not None:
-        account.refresh_token_ct = envelope.seal(key, account.key_id, _secret(refresh), context)
+        account.refresh_token_ct = envelope.seal(key, account.key_id, reveal(refresh), context)
         account.refresh_expires_at = refresh_expires_at
     account.token_expires_at = expires_at
     account.updated_at = _now()

@@ -1,1 +1,2 @@
-"""LGPD: consent history, the audit log, data export and erasure."""
+"""LGPD records every package writes: the consent history and the audit log (export and
+erasure, which read and delete across packages, live above in ``socialmetrics.privacy``)."""

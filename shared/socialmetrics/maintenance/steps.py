@@ -123,7 +123,7 @@ def run_steps(settings: Settings, now: datetime, steps: list[tuple[str, Step]]) 
 def finish_pending_erasures(settings: Settings, now: datetime) -> dict[str, Any]:
     """Users whose erasure was requested but not completed are erased now (LGPD art. 18)."""
     from socialmetrics.compliance.audit import Actor
-    from socialmetrics.compliance.rights import erase_user
+    from socialmetrics.privacy.rights import erase_user
 
     with unit_of_work() as session:
         pending = (

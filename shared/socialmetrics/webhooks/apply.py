@@ -39,8 +39,9 @@ from socialmetrics.platforms import Platform, parse_platform
 from socialmetrics.points import MetricPoint
 from socialmetrics.webhooks import queries
 from socialmetrics.webhooks.delivery import Delivery
+from socialmetrics.webhooks.entries import Entry, Event
 from socialmetrics.webhooks.limits import Rejected, replay_window
-from socialmetrics.webhooks.parse import Entry, Event, parse_entries
+from socialmetrics.webhooks.parse import parse_entries
 from socialmetrics.webhooks.queries import AccountRef
 
 # Ledger event types counted per day (metric source "webhook").

@@ -25,9 +25,9 @@ FOREIGN_MARKERS = ("carla-foreign", "foreign-acct-777", "foreign_metric")
 
 
 def _seed_user_data(api: Api, person: Person, platform_user_id: str, metric: str) -> int:
-    from socialmetrics.accounts.service import register_token
     from socialmetrics.compliance.audit import Actor
     from socialmetrics.compliance.consent import record_consent
+    from socialmetrics.registration import register_token
 
     with unit_of_work() as session:
         actor = Actor(person.user_id, "client")

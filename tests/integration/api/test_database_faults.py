@@ -5,8 +5,6 @@ unavailability is a 503 (issue 15, defects 1a, 5 and 9)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -15,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from local.runtime.process import environment
 from socialmetrics.config import get_settings
 from socialmetrics.db import faults
 from socialmetrics.db.engine import get_engine, unit_of_work
@@ -25,26 +24,9 @@ from tests.factories import make_account
 from tests.hung_server import Relay
 from tests.integration.api.conftest import Person, make_person
 from tests.integration.api.gateway import Api, Reply
-from tests.support import HungServer, reset_process_state
+from tests.support import HungServer
 
 PLUS_14 = timezone(timedelta(hours=14))
-
-
-@contextmanager
-def settings_env(**values: str) -> Iterator[None]:
-    """Run with some settings changed (engine and settings rebuilt), then restore them."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    reset_process_state()
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_process_state()
 
 
 def _seed(person: Person, rows: int) -> None:
@@ -92,7 +74,7 @@ class Unencodable:
 def test_a_driver_fault_mid_statement_replaces_the_connection(
     api: Api, value: object, raised: type[Exception]
 ) -> None:
-    with settings_env(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0"):  # the next request reuses it
+    with environment(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0"):  # the next request reuses it
         ana, bruno = make_person(api, "Ana"), make_person(api, "Bruno")
         _seed(ana, 3)
         _seed(bruno, 5)
@@ -110,7 +92,7 @@ def test_a_driver_fault_mid_statement_replaces_the_connection(
 
 
 def test_a_server_error_keeps_the_connection(api: Api) -> None:
-    with settings_env(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0"):
+    with environment(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0"):
         before = _backend_pid()
         with pytest.raises(DBAPIError) as caught, unit_of_work() as session:
             session.execute(text("SELECT 1 / 0"))
@@ -124,7 +106,7 @@ def test_a_hung_database_answers_503_with_retry_after(api: Api) -> None:
     url = make_url(os.environ["DATABASE_URL"])
     with HungServer() as server:
         hung = url.set(host="127.0.0.1", port=server.port).render_as_string(hide_password=False)
-        with settings_env(DATABASE_URL=hung, DB_CONNECT_TIMEOUT_SECONDS="1"):
+        with environment(DATABASE_URL=hung, DB_CONNECT_TIMEOUT_SECONDS="1"):
             _assert_unavailable(api.call("GET", "/metrics/", token=ana.token))
 
 
@@ -135,7 +117,7 @@ def test_a_database_that_stops_answering_mid_session_answers_503(api: Api) -> No
     assert url.port
     with Relay((url.host, url.port)) as relay:
         relayed = url.set(host=relay.address[0], port=relay.address[1])
-        with settings_env(
+        with environment(
             DATABASE_URL=relayed.render_as_string(hide_password=False),
             DB_CONNECT_TIMEOUT_SECONDS="1",
             DB_STATEMENT_TIMEOUT_MS="1000",  # socket reads give up 1 s after this
@@ -147,7 +129,7 @@ def test_a_database_that_stops_answering_mid_session_answers_503(api: Api) -> No
 
 def test_a_slow_query_hits_statement_timeout_and_answers_503(api: Api) -> None:
     ana = make_person(api, "Ana")
-    with settings_env(DB_STATEMENT_TIMEOUT_MS="300"):
+    with environment(DB_STATEMENT_TIMEOUT_MS="300"):
         with pytest.raises(DBAPIError) as caught, unit_of_work() as session:
             session.execute(text("SELECT pg_sleep(5)"))
         assert faults.sqlstate(caught.value) == "57014"  # cancelled by statement_timeout
@@ -167,7 +149,7 @@ def test_a_slow_query_hits_statement_timeout_and_answers_503(api: Api) -> None:
 
 def test_connect_and_statement_timeouts_are_separate(api: Api) -> None:
     with (
-        settings_env(DB_CONNECT_TIMEOUT_SECONDS="2", DB_STATEMENT_TIMEOUT_MS="7000"),
+        environment(DB_CONNECT_TIMEOUT_SECONDS="2", DB_STATEMENT_TIMEOUT_MS="7000"),
         get_engine().connect() as connection,
     ):
         raw = connection.connection.dbapi_connection
@@ -180,7 +162,7 @@ def test_connect_and_statement_timeouts_are_separate(api: Api) -> None:
 def test_no_free_pooled_connection_answers_503(api: Api) -> None:
     ana = make_person(api, "Ana")
     with (
-        settings_env(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0", DB_CONNECT_TIMEOUT_SECONDS="1"),
+        environment(DB_POOL_SIZE="1", DB_MAX_OVERFLOW="0", DB_CONNECT_TIMEOUT_SECONDS="1"),
         get_engine().connect(),  # holds the only connection
     ):
         _assert_unavailable(api.call("GET", "/metrics/", token=ana.token))

@@ -22,8 +22,8 @@ DAY = datetime(2025, 3, 1, 12, tzinfo=UTC)
 
 
 def _instagram(person: Person, platform_user_id: str) -> Owner:
-    from socialmetrics.accounts.service import register_token
     from socialmetrics.compliance.audit import Actor
+    from socialmetrics.registration import register_token
 
     with unit_of_work() as session:
         account_id = register_token(

@@ -21,8 +21,8 @@ from tests.integration.api.gateway import Api
 
 
 def _account(user_id: int, platform_id: int = 3, name: str = "acct") -> int:
-    from socialmetrics.accounts.service import register_token
     from socialmetrics.compliance.audit import Actor
+    from socialmetrics.registration import register_token
 
     with unit_of_work() as session:
         return register_token(

@@ -14,9 +14,9 @@ import pytest
 
 from local.runtime.aws import Resources
 from local.sandbox.server import base_url_env, run_in_thread
-from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.db.engine import unit_of_work
+from socialmetrics.registration import register_token
 from tests.factories import give_consent, make_user, platform_id
 from tests.support import reset_process_state
 

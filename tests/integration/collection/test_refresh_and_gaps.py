@@ -9,11 +9,11 @@ import httpx
 from sqlalchemy import text
 
 from local.runtime import pollers, ticks
-from socialmetrics.accounts.service import register_token
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.maintenance.tokens import refresh_expiring_tokens
+from socialmetrics.registration import register_token
 from tests.factories import give_consent, make_user, platform_id
 from tests.integration.collection.conftest import onboard
 

@@ -14,8 +14,8 @@ import pytest
 
 from local.runtime import dashboard
 from local.runtime.postgres import free_port
+from local.runtime.process import environment
 from tests.integration.dashboard.seed import Tenants, seed
-from tests.support import reset_process_state
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / ".local" / "dashboard"
@@ -57,35 +57,27 @@ def gateway_url(database_url: str, aws_resources: object) -> Iterator[str]:
     import uvicorn
 
     from local.runtime.gateway import Gateway
-    from socialmetrics.config import get_settings
-    from socialmetrics.security import envelope
 
-    previous = os.environ.get("JWT_SIGNING_KEY")
-    os.environ["JWT_SIGNING_KEY"] = SIGNING_KEY
-    get_settings.cache_clear()
-    envelope.reset_default_provider()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(Gateway(), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name="dashboard-gateway", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        reset_process_state()  # the handler's pooled connections go before the database does
-        if previous is None:
-            os.environ.pop("JWT_SIGNING_KEY", None)
-        else:
-            os.environ["JWT_SIGNING_KEY"] = previous
-        get_settings.cache_clear()
-        envelope.reset_default_provider()
+    # on exit the settings come back and the handler's pooled connections go (the reset),
+    # before the database does
+    with environment(JWT_SIGNING_KEY=SIGNING_KEY):
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                Gateway(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+            )
+        )
+        thread = threading.Thread(target=server.run, name="dashboard-gateway", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(10)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from socialmetrics.compliance.audit import Actor
 from socialmetrics.compliance.consent import has_active_consent, record_consent
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.errors import NotFound
+from socialmetrics.registration import register_token
 from socialmetrics.security import envelope
 from tests.factories import make_user
 
@@ -30,9 +31,7 @@ def test_rotated_tokens_replace_the_stored_ones_and_are_audited(
     user = make_user("Col")
     actor = Actor(user, "client")
     with unit_of_work() as session:
-        account = accounts.register_token(
-            session, actor, user, 1, "x-1", "act.old", refresh_token="rft.old"
-        )
+        account = register_token(session, actor, user, 1, "x-1", "act.old", refresh_token="rft.old")
     soon = datetime.now(UTC) + timedelta(hours=2)
     with unit_of_work() as session:
         accounts.store_rotated_tokens(

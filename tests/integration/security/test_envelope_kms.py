@@ -10,6 +10,7 @@ from socialmetrics.aws import client
 from socialmetrics.compliance.audit import Actor
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
+from socialmetrics.registration import register_token
 from socialmetrics.security import envelope
 from socialmetrics.security.envelope import EnvelopeError, KmsKeyProvider
 from tests.factories import make_user
@@ -52,7 +53,7 @@ def test_rotation_rewraps_every_key_and_tokens_stay_decryptable(
     with unit_of_work() as session:
         for index in range(3):
             user = make_user(f"Rot{index}")
-            reg = accounts.register_token(
+            reg = register_token(
                 session,
                 actor,
                 user,
