@@ -11,7 +11,8 @@ the one definition. A unit test checks every ``Settings`` field reads back as py
 
 :func:`current_settings` is what the shared code on a receiver's path calls: the validated
 ``Settings`` where the process has loaded them already (the API, workers, tests — one object,
-one cache), else the light reader. This module imports only the standard library.
+one cache), else the light reader; it returns a :class:`SettingsView`, the attributes both
+offer. This module imports only the standard library.
 """
 
 from __future__ import annotations
@@ -25,20 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from socialmetrics.secret_names import APP_SECRET_KEYS
-
-if TYPE_CHECKING:
-    from socialmetrics.config import Settings
+from typing import Any, Protocol
 
 # Safe, public values for a laptop; never accepted outside local/test.
 DEV_SECRET = "local-dev-secret-change-me"  # noqa: S105 - documented development default
 DEV_JWT_KEY = "local-dev-jwt-signing-key-change-me-0123456789"
 MIN_JWT_KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 DEV_LOCAL_MASTER_KEY = "bG9jYWwtZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="  # 32 bytes, base64
-# Settings holding a secret: the app secret names + the local token master key.
-SECRET_FIELDS = (*APP_SECRET_KEYS, "local_master_key")
 _CONFIG_SOURCE = Path(__file__).with_name("config.py")
 _TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
 _FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
@@ -56,7 +50,7 @@ def refused_secrets(value: Callable[[str], Any]) -> list[str]:
         return []
     weak = [
         name.upper()
-        for name in SECRET_FIELDS
+        for name in secret_fields()
         if value(name).get_secret_value() in (DEV_SECRET, DEV_JWT_KEY, DEV_LOCAL_MASTER_KEY, "")
         and not (name == "local_master_key" and value("token_key_provider") == "kms")
         and not (source == "secretsmanager" and name != "local_master_key")
@@ -143,6 +137,12 @@ def _within(value: float, bound: str, limit: float) -> bool:
     if bound == "le":
         return value <= limit
     return value < limit
+
+
+def secret_fields() -> tuple[str, ...]:
+    """The settings holding a secret (declared ``SecretStr``): the app secret names
+    (``socialmetrics.secret_names``) and the local token master key."""
+    return tuple(name for name, spec in field_specs().items() if spec.kind == "secret")
 
 
 @cache
@@ -304,16 +304,46 @@ class LightSettings:
         raise AttributeError("settings are read-only")
 
 
+class SettingsView(Protocol):
+    """What the code on a receiver's path reads through :func:`current_settings`; both
+    ``Settings`` and :class:`LightSettings` provide it."""
+
+    @property
+    def aws_endpoint_url(self) -> str | None: ...
+    @property
+    def aws_region(self) -> str: ...
+    @property
+    def resource_prefix(self) -> str: ...
+    @property
+    def queue_urls(self) -> dict[str, str]: ...
+    @property
+    def aws_connect_timeout_seconds(self) -> float: ...
+    @property
+    def aws_read_timeout_seconds(self) -> float: ...
+    @property
+    def aws_max_attempts(self) -> int: ...
+    @property
+    def secrets_source(self) -> str: ...
+    @property
+    def app_secret_id(self) -> str: ...
+    @property
+    def app_secret_max_age_seconds(self) -> int: ...
+    @property
+    def webhook_max_body_bytes(self) -> int: ...
+    @property
+    def tiktok_signature_tolerance_seconds(self) -> int: ...
+
+
 @cache
 def light_settings() -> LightSettings:
     """The process-wide light settings (validated at first use)."""
     return LightSettings()
 
 
-def current_settings() -> Settings | LightSettings:
+def current_settings() -> SettingsView:
     """The validated ``Settings`` where this process has loaded them, else the light reader."""
     config = sys.modules.get("socialmetrics.config")
     if config is not None:
-        settings: Settings = config.get_settings()
+        settings: SettingsView = config.get_settings()
         return settings
     return light_settings()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from socialmetrics.config import Settings
-    from socialmetrics.light_settings import LightSettings
+    from socialmetrics.light_settings import SettingsView
 
 
 class MissingSecret(RuntimeError):
@@ -36,7 +36,7 @@ def _provider() -> SecretsProvider:
     return SecretsProvider(boto3_client=client("secretsmanager"))
 
 
-def app_secret(settings: Settings | LightSettings | None = None) -> dict[str, str]:
+def app_secret(settings: SettingsView | None = None) -> dict[str, str]:
     """The JSON app secret (signing keys, platform app secrets), at most ``max_age`` old."""
     from aws_lambda_powertools.utilities.parameters.exceptions import (
         GetParameterError,
@@ -55,7 +55,7 @@ def app_secret(settings: Settings | LightSettings | None = None) -> dict[str, st
     return {str(key): str(item) for key, item in value.items() if item is not None}
 
 
-def secret_value(name: SecretName, settings: Settings | LightSettings | None = None) -> str:
+def secret_value(name: SecretName, settings: SettingsView | None = None) -> str:
     """The value of secret ``name``; ``settings`` defaults to the process settings (clients
     built with explicit settings pass theirs)."""
     settings = settings or _settings()

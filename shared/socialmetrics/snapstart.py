@@ -22,12 +22,11 @@ standard library at import time.
 
 from __future__ import annotations
 
-import importlib
 import random
 import sys
 from collections.abc import Callable, Iterable
 
-RUNTIME_HOOKS = "snapshot_restore_py"
+RUNTIME_HOOKS = "snapshot_restore_py"  # the runtime's module (imported by name in register)
 Callback = Callable[[], object]
 
 _reopen: list[Callback] = []
@@ -90,7 +89,7 @@ def register(
     """
     global _registered
     try:
-        hooks = importlib.import_module(RUNTIME_HOOKS)
+        import snapshot_restore_py as hooks  # type: ignore[import-not-found]
     except ImportError:
         return False
     if _registered:

@@ -22,7 +22,10 @@ def test_secret_names_are_listed_once_and_derived_everywhere() -> None:
     assert definition.APP_SECRET_KEYS is secret_names.APP_SECRET_KEYS
     assert secrets.SecretName is secret_names.SecretName
     assert get_args(secret_names.SecretName) == secret_names.APP_SECRET_KEYS
-    assert set(light_settings.SECRET_FIELDS) == {*secret_names.APP_SECRET_KEYS, "local_master_key"}
+    assert set(light_settings.secret_fields()) == {
+        *secret_names.APP_SECRET_KEYS,
+        "local_master_key",
+    }
     assert secret_names.GENERATED_SECRET_KEY not in definition.app_secret_template()
     assert set(definition.app_secret_template()) == set(secret_names.APP_SECRET_KEYS) - {
         secret_names.GENERATED_SECRET_KEY
