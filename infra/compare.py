@@ -2,15 +2,17 @@
 
 ``infra/sam/`` (template.yaml) and the CDK app (``infra/stack.py``) both express
 ``infra.definition``. This module reads each synthesised CloudFormation document into one
-comparable model — per function (handler, runtime, architecture, memory, timeout, environment,
-SQS event sources, IAM actions x resources), per queue (visibility, maxReceiveCount, DLQ), per
-schedule, the KMS key policy, the secrets, the HTTP routes and the stage throttles — and lists
-every difference. SAM's ``AWS::Serverless::Function`` shorthand (``Events``, inline role
-policies) and CDK's expanded form (``AWS::Lambda::EventSourceMapping``, ``AWS::IAM::Policy``,
-``AWS::ApiGatewayV2::Route`` → ``Integration``) normalise to the same model. Resources are
-named by what they are (``function:socialmetrics-api``, ``queue:socialmetrics-events``, or the
-logical id without CDK's hash), never by logical id, so nothing here lists the definition's
-functions or queues: a function or queue added to the definition is compared like the others.
+comparable model — per function (handler, runtime, architecture, memory, timeout, SnapStart,
+environment, SQS event sources and the alias they invoke, IAM actions x resources), per queue
+(visibility, maxReceiveCount, DLQ), per schedule, the KMS key policy, the secrets, the HTTP
+routes (and the alias they invoke) and the stage throttles — and lists every difference.
+SAM's ``AWS::Serverless::Function`` shorthand (``Events``, inline role policies,
+``AutoPublishAlias``) and CDK's expanded form (``AWS::Lambda::EventSourceMapping``,
+``AWS::IAM::Policy``, ``AWS::Lambda::Alias``, ``AWS::ApiGatewayV2::Route`` → ``Integration``)
+normalise to the same model. Resources are named by what they are
+(``function:socialmetrics-api``, ``queue:socialmetrics-events``, or the logical id without
+CDK's hash), never by logical id, so nothing here lists the definition's functions or queues:
+a function or queue added to the definition is compared like the others.
 
 A difference is accepted only when ``DELIBERATE`` lists it with its reason; anything else is a
 drift that ``tests/infra/test_emitters_agree.py`` fails on.
@@ -43,6 +45,7 @@ _CDK_HASH = re.compile(r"[0-9A-F]{8}$")
 _SUB_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)((?:\.[A-Za-z0-9]+)*)\}")
 _COUNTED = ("functions", "queues", "schedules", "routes", "keys", "secrets")
 _FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+LATEST = "$LATEST"  # what an event source or route invokes when it names no alias
 
 
 @dataclass(frozen=True)
@@ -197,9 +200,12 @@ def _function_ids(document: Document) -> Iterator[tuple[str, dict[str, Any]]]:
             yield logical_id, body["Properties"]
 
 
-def _queue_source(document: Document, properties: dict[str, Any], arn: Any) -> dict[str, Any]:
+def _queue_source(
+    document: Document, properties: dict[str, Any], arn: Any, via: str
+) -> dict[str, Any]:
     return {
         "queue": render(document, arn),
+        "via": via,
         "batch_size": properties.get("BatchSize", 10),
         "partial_batch": "ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
         "max_concurrency": properties.get("ScalingConfig", {}).get("MaximumConcurrency"),
@@ -220,20 +226,32 @@ def model(document: Document) -> Model:
         "api": {},
         "resources": {"stack": {"custom": set()}},
     }
+    # CDK: an alias is a resource; what points at it (``${ApiAlias}``) invokes the function
+    # (``${function:socialmetrics-api}``) through the alias's name.
+    alias_targets = {
+        f"${{{label(document, logical_id)}}}": (
+            str(render(document, body["Properties"]["FunctionName"])),
+            body["Properties"]["Name"],
+        )
+        for logical_id, body in resources.items()
+        if body["Type"] == "AWS::Lambda::Alias"
+    }
     sources: dict[str, list[dict[str, Any]]] = {}
     for body in resources.values():  # CDK: event source mappings are resources
         if body["Type"] == "AWS::Lambda::EventSourceMapping":
             props = body["Properties"]
-            sources.setdefault(str(render(document, props["FunctionName"])), []).append(
-                _queue_source(document, props, props["EventSourceArn"])
+            target, via = _invoked(document, props["FunctionName"], alias_targets)
+            sources.setdefault(target, []).append(
+                _queue_source(document, props, props["EventSourceArn"], via)
             )
     for logical_id, props in _function_ids(document):
         name = label(document, logical_id)
         role_id = props["Role"]["Fn::GetAtt"][0] if isinstance(props.get("Role"), dict) else None
         role = resources[role_id]["Properties"] if role_id else {}
         events = props.get("Events", {})
+        via = props.get("AutoPublishAlias", LATEST)  # SAM: the function's events use its alias
         queue_sources = sources.get(f"${{{name}}}", []) + [
-            _queue_source(document, e["Properties"], e["Properties"]["Queue"])
+            _queue_source(document, e["Properties"], e["Properties"]["Queue"], via)
             for e in events.values()
             if e["Type"] == "SQS"
         ]
@@ -246,6 +264,7 @@ def model(document: Document) -> Model:
             "timeout": props.get("Timeout", 3),
             "tracing": props.get("Tracing") or props.get("TracingConfig", {}).get("Mode"),
             "in_vpc": "VpcConfig" in props,
+            "snap_start": props.get("SnapStart", {}).get("ApplyOn", "None"),
             "environment": {
                 f"{key}={value if isinstance(value, str) else '<computed>'}"
                 for key, value in variables.items()
@@ -260,7 +279,7 @@ def model(document: Document) -> Model:
             event_props = event["Properties"]
             if event["Type"] == "HttpApi":
                 route = f"{event_props['Method'].upper()} {event_props['Path']}"
-                result["routes"][route] = {"function": name}
+                result["routes"][route] = {"function": name, "via": via}
             elif event["Type"] == "ScheduleV2":
                 result["schedules"][f"schedule:{event_props['Name']}"] = _schedule(
                     document, event_props, f"${{{name}.Arn}}"
@@ -287,8 +306,10 @@ def model(document: Document) -> Model:
         elif kind == "AWS::ApiGatewayV2::Route":
             integration_id = render(document, props["Target"]).split("${", 1)[1].rstrip("}")
             integration = resources[_logical_id(document, integration_id)]["Properties"]
-            uri = str(render(document, integration["IntegrationUri"]))
-            result["routes"][props["RouteKey"]] = {"function": uri[2:].rsplit(".", 1)[0]}
+            function, route_via = _invoked(document, integration["IntegrationUri"], alias_targets)
+            if route_via == LATEST:  # the function's ARN: ``${function:name.Arn}``
+                function = "${" + function[2:].rsplit(".", 1)[0] + "}"
+            result["routes"][props["RouteKey"]] = {"function": function[2:-1], "via": route_via}
         elif kind in ("AWS::ApiGatewayV2::Stage", "AWS::Serverless::HttpApi"):
             result["api"]["throttles"] = _throttles(props.get("DefaultRouteSettings", {}))
         elif kind == "AWS::KMS::Key":
@@ -322,6 +343,18 @@ def model(document: Document) -> Model:
         elif kind.startswith("Custom::"):
             result["resources"]["stack"]["custom"].add(name)
     return result
+
+
+def _invoked(
+    document: Document, value: Any, alias_targets: dict[str, tuple[str, str]]
+) -> tuple[str, str]:
+    """The function (``${function:name}``) a reference invokes, and through which alias: CDK
+    names an alias by its ARN (``Ref``) or by ``name:alias`` built from it."""
+    rendered = json.dumps(render(document, value)) if isinstance(value, dict) else str(value)
+    for reference, target in alias_targets.items():
+        if reference in rendered:
+            return target
+    return str(render(document, value)), LATEST
 
 
 def _logical_id(document: Document, wanted_label: str) -> str:

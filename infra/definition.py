@@ -36,7 +36,12 @@ PREFIX = "socialmetrics"
 MAX_RECEIVE_COUNT = 5
 VISIBILITY_FACTOR = 6  # queue visibility timeout >= 6 x the consumer's timeout
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum: time to inspect and redrive
-RUNTIME = "python3.11"
+# Lambda's runtime (local development stays on 3.11: project code is 3.11-compatible). 3.12 is
+# the first Python runtime with SnapStart.
+RUNTIME = "python3.12"
+# The alias that SnapStart functions are invoked through (their event sources and routes point at
+# it): SnapStart applies to published versions only, never to $LATEST.
+SNAPSTART_ALIAS = "live"
 ARCHITECTURE = "arm64"
 LOG_RETENTION_DAYS = 30
 # API Gateway stage throttling (every route): the first line of defence before any Lambda runs.
@@ -99,6 +104,10 @@ class Function:
     writes_admin_key: bool = False  # may write the first admin's API key secret (migrate)
     reads_exports: bool = False  # may read export objects (presigns their download URLs)
     writes_exports: bool = False  # may write export objects (multipart uploads)
+    # Lambda SnapStart on published versions (invoked through SNAPSTART_ALIAS): for functions
+    # whose cold starts someone waits on (API callers, platforms delivering webhooks) or that
+    # scale out under load (queue consumers); the handler registers socialmetrics.snapstart hooks.
+    snap_start: bool = False
     sends_to: tuple[str, ...] = ()  # queue keys it may send to
     environment: dict[str, str] = field(default_factory=dict)
 
@@ -124,6 +133,7 @@ FUNCTIONS: tuple[Function, ...] = (
         decrypts_tokens=True,
         reads_exports=True,
         sends_to=("collect-x", "collect-meta", "collect-tiktok", "webhook-deliveries", "exports"),
+        snap_start=True,
     ),
     Function(
         key="scheduler",
@@ -142,6 +152,7 @@ FUNCTIONS: tuple[Function, ...] = (
         decrypts_tokens=True,
         calls_platforms=True,
         dead_letters=True,
+        snap_start=True,
     ),
     Function(
         key="ingest",
@@ -149,6 +160,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Applies verified webhook deliveries to the database",
         timeout_seconds=60,
         reads_app_secret=False,
+        snap_start=True,
     ),
     Function(
         key="maintenance",
@@ -176,6 +188,7 @@ FUNCTIONS: tuple[Function, ...] = (
         reads_app_secret=False,
         dead_letters=True,
         sends_to=("webhook-deliveries",),
+        snap_start=True,
     ),
     Function(
         key="export_worker",
@@ -196,6 +209,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=(Route("GET", "/webhooks/meta"), Route("POST", "/webhooks/meta")),
         touches_database=False,
         sends_to=("events",),
+        snap_start=True,
     ),
     Function(
         key="webhook_x",
@@ -206,6 +220,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=(Route("GET", "/webhooks/x"), Route("POST", "/webhooks/x")),
         touches_database=False,
         sends_to=("events",),
+        snap_start=True,
     ),
     Function(
         key="webhook_tiktok",
@@ -216,6 +231,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=(Route("POST", "/webhooks/tiktok"),),
         touches_database=False,
         sends_to=("events",),
+        snap_start=True,
     ),
 )
 

@@ -84,7 +84,9 @@ def dashboard_dir(root: Path = ROOT, placeholder: Path | None = None) -> Path:
 
 
 def pip_command(target: Path, root: Path = ROOT) -> list[str]:
-    """The pip invocation that installs the runtime lock for Lambda (Linux arm64, 3.11)."""
+    """The pip invocation that installs the runtime lock for Lambda (Linux arm64, CPython of
+    ``definition.RUNTIME``: 3.12, while the lock is resolved on 3.11 for local development;
+    every pinned wheel exists for both)."""
     return [
         sys.executable,
         "-m",

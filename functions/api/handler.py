@@ -1,9 +1,13 @@
 """Lambda entry point: the FastAPI app behind API Gateway (HTTP API v2) through Mangum.
 
-Everything expensive is built once per container, at import: the app, the database engine
-(its pool connects lazily and is reused by warm invocations) and, when tokens are wrapped by
-KMS, the KMS client. Each invocation logs with the Lambda context and the API Gateway request
-id as correlation id.
+The app is built once per container, at import (Mangum needs it, and building it validates
+the settings, so a misconfigured function fails its cold start). Clients are not: the
+database engine is created by the first unit of work (:func:`~socialmetrics.db.engine.get_engine`)
+and the KMS client by the first token it wraps or unwraps
+(:mod:`socialmetrics.security.envelope`), so the import pays for neither. Under Lambda
+SnapStart the before-snapshot hook (:mod:`socialmetrics.snapstart`) creates them ahead of
+the snapshot and the after-restore hook re-opens their connections. Each invocation logs with
+the Lambda context and the API Gateway request id as correlation id.
 """
 
 from __future__ import annotations
@@ -15,16 +19,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mangum import Mangum
 
 from functions.api.app import create_app
-from socialmetrics.aws import client
-from socialmetrics.config import get_settings
-from socialmetrics.db.engine import get_engine
+from socialmetrics import snapstart
 from socialmetrics.logging import logger
 from socialmetrics.observability import capture_lambda_handler
 
 app = create_app()
-engine = get_engine()
-kms = client("kms") if get_settings().token_key_provider == "kms" else None  # noqa: S105
 asgi = Mangum(app, lifespan="off")
+snapstart.register(database=True, aws=("kms", "secretsmanager"))
 
 
 @logger.inject_lambda_context(

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialmetrics import snapstart
 from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.config import get_settings
 from socialmetrics.db.engine import unit_of_work
@@ -27,6 +28,7 @@ from socialmetrics.observability import capture_lambda_handler
 from socialmetrics.webhooks.apply import ingest_delivery
 from socialmetrics.webhooks.delivery import Delivery, PoisonMessage
 
+snapstart.register(database=True)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 

@@ -8,9 +8,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from socialmetrics import snapstart
 from socialmetrics.logging import logger
 from socialmetrics.observability import capture_lambda_handler
 from socialmetrics.webhooks.receive import handle
+
+snapstart.register(aws=("sqs", "secretsmanager"))
 
 
 @logger.inject_lambda_context(

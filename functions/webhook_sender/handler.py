@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from socialmetrics import snapstart
 from socialmetrics.budgets import ensure_time_left, record_seconds
 from socialmetrics.config import get_settings
 from socialmetrics.logging import bind_correlation_id, logger
@@ -29,6 +30,7 @@ from socialmetrics.observability import capture_lambda_handler, metrics
 from socialmetrics.queueing import dead_letter
 from socialmetrics.signals.delivery import DeliveryMessage, post_worst_seconds, process, relay
 
+snapstart.register(database=True, aws=("sqs",))
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 jitter = random.SystemRandom()
 

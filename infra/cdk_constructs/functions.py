@@ -1,6 +1,10 @@
 """Functions (each with its log group and least-privilege role), SQS event sources, the HTTP
 API and the migrate-on-deploy custom resource.
 
+A function with ``snap_start`` gets SnapStart on published versions and an alias
+(``definition.SNAPSTART_ALIAS``) on its current version; its SQS event sources and HTTP routes
+invoke that alias (``self.targets``), so they always reach a snapshotted version.
+
 Permissions are granted per function from its definition flags (``sends_to``,
 ``decrypts_tokens``, ``reads_app_secret``, ``touches_database``, ...): nothing is granted to all.
 """
@@ -27,6 +31,7 @@ from infra.cdk_constructs.exports import Exports
 from infra.cdk_constructs.queues import Queues
 
 RETENTION = {30: logs.RetentionDays.ONE_MONTH, 90: logs.RetentionDays.THREE_MONTHS}
+RUNTIME = next(runtime for runtime in lambda_.Runtime.ALL if runtime.name == definition.RUNTIME)
 
 
 class Functions(Construct):
@@ -50,17 +55,29 @@ class Functions(Construct):
         self._queues = queues
         self._exports = exports
         self.functions: dict[str, lambda_.Function] = {}
+        # What event sources and routes invoke: the SnapStart alias, or the function itself.
+        self.targets: dict[str, lambda_.IFunction] = {}
         code = lambda_.Code.from_asset(str(code_dir))
         self.layer = lambda_.LayerVersion(
             self,
             "DependencyLayer",
             code=lambda_.Code.from_asset(str(layer_dir)),
-            compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
+            compatible_runtimes=[RUNTIME],
             compatible_architectures=[lambda_.Architecture.ARM_64],
             description="pinned runtime dependencies (requirements/runtime.lock) + socialmetrics",
         )
         for spec in definition.FUNCTIONS:
-            self.functions[spec.key] = self._function(spec, code, environment_name)
+            function = self.functions[spec.key] = self._function(spec, code, environment_name)
+            self.targets[spec.key] = (
+                lambda_.Alias(
+                    self,
+                    f"{definition.camel(spec.key)}Alias",
+                    alias_name=definition.SNAPSTART_ALIAS,
+                    version=function.current_version,
+                )
+                if spec.snap_start
+                else function
+            )
         self._event_sources()
         self._http_api(dashboard_origin)
 
@@ -165,7 +182,7 @@ class Functions(Construct):
             logical,
             function_name=spec.name,
             description=spec.description,
-            runtime=lambda_.Runtime.PYTHON_3_11,
+            runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=spec.handler,
             code=code,
@@ -176,12 +193,13 @@ class Functions(Construct):
             log_group=log_group,
             role=self._role(spec, log_group),
             tracing=lambda_.Tracing.ACTIVE,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if spec.snap_start else None,
             **in_vpc,
         )
 
     def _event_sources(self) -> None:
         for spec in definition.QUEUES:
-            self.functions[spec.consumer].add_event_source(
+            self.targets[spec.consumer].add_event_source(
                 event_sources.SqsEventSource(
                     self._queues.queues[spec.key],
                     batch_size=spec.batch_size,
@@ -219,7 +237,7 @@ class Functions(Construct):
         for route, spec in definition.routes():
             integration = integrations.HttpLambdaIntegration(
                 f"{definition.camel(spec.key)}Integration{_route_suffix(route)}",
-                self.functions[spec.key],
+                self.targets[spec.key],
                 payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0,
             )
             self.http_api.add_routes(

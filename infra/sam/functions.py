@@ -199,6 +199,9 @@ def resources() -> Template:
                 "SubnetIds": [ref("AppSubnet1"), ref("AppSubnet2")],
                 "SecurityGroupIds": [ref("FunctionSecurityGroup")],
             }
+        if spec.snap_start:  # its events (routes, queues) then invoke the alias
+            properties["SnapStart"] = {"ApplyOn": "PublishedVersions"}
+            properties["AutoPublishAlias"] = definition.SNAPSTART_ALIAS
         events = _events(spec)
         if events:
             properties["Events"] = events

@@ -10,9 +10,10 @@ record that could not finish before the Lambda times out is handed back to the q
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from socialmetrics.config import Settings
+if TYPE_CHECKING:
+    from socialmetrics.config import Settings
 
 AWS_BACKOFF_BASE_SECONDS = 1.0  # botocore standard mode, throttling: rand * min(1 x 2^i, 20)
 AWS_BACKOFF_CAP_SECONDS = 20.0

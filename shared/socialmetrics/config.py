@@ -3,6 +3,11 @@
 Every field maps to an upper-case environment variable (``DATABASE_URL`` → ``database_url``)
 and is documented line for line in ``.env.example``. Outside ``local``/``test`` the class refuses
 the well-known development secrets, so a deployed stack cannot start with them.
+
+Functions that must start fast (the webhook receivers) read the fields they need through
+:mod:`socialmetrics.light_settings`, which takes each field's type, default and bounds from
+the declarations below: declare a field here once, in the forms that module reads (a plain
+default, ``Field(default=…, ge/gt/le/lt=…)``, ``SecretStr(…)``).
 """
 
 from __future__ import annotations
@@ -14,24 +19,17 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from socialmetrics.secret_names import APP_SECRET_KEYS
+from socialmetrics.light_settings import DEV_JWT_KEY as DEV_JWT_KEY
+from socialmetrics.light_settings import DEV_LOCAL_MASTER_KEY as DEV_LOCAL_MASTER_KEY
+from socialmetrics.light_settings import DEV_SECRET as DEV_SECRET
+from socialmetrics.light_settings import MIN_JWT_KEY_BYTES as MIN_JWT_KEY_BYTES
+from socialmetrics.light_settings import ConfigurationError as ConfigurationError
+from socialmetrics.light_settings import refused_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
 Environment = Literal["local", "test", "dev", "staging", "prod"]
-
-# Safe, public values for a laptop; never accepted outside local/test.
-DEV_SECRET = "local-dev-secret-change-me"  # noqa: S105 - documented development default
-DEV_JWT_KEY = "local-dev-jwt-signing-key-change-me-0123456789"
-MIN_JWT_KEY_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
-DEV_LOCAL_MASTER_KEY = "bG9jYWwtZGV2LW1hc3Rlci1rZXktMzItYnl0ZXMhISE="  # 32 bytes, base64
-# Settings holding a secret: the app secret names + the local token master key.
-_SECRET_FIELDS = (*APP_SECRET_KEYS, "local_master_key")
-
-
-class ConfigurationError(RuntimeError):
-    """Settings are missing or invalid; the message names the variable."""
 
 
 class Settings(BaseSettings):
@@ -198,22 +196,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> Settings:
-        if self.environment in ("local", "test"):
-            return self
-        weak = [
-            name.upper()
-            for name in _SECRET_FIELDS
-            if getattr(self, name).get_secret_value()
-            in (DEV_SECRET, DEV_JWT_KEY, DEV_LOCAL_MASTER_KEY, "")
-            and not (name == "local_master_key" and self.token_key_provider == "kms")  # noqa: S105
-            and not (self.secrets_source == "secretsmanager" and name != "local_master_key")
-        ]
-        short_jwt_key = (
-            self.secrets_source == "env"
-            and len(self.jwt_signing_key.get_secret_value().encode()) < MIN_JWT_KEY_BYTES
-        )
-        if short_jwt_key and "JWT_SIGNING_KEY" not in weak:
-            weak.append("JWT_SIGNING_KEY")
+        weak = refused_secrets(lambda name: getattr(self, name))
         if weak:
             raise ValueError(
                 f"ENVIRONMENT={self.environment} refuses development secrets; set "

@@ -277,3 +277,78 @@ def test_every_route_is_throttled_at_the_gateway(synth: Synth) -> None:
             },
         },
     )
+
+
+def test_snapstart_functions_run_python_3_12_on_published_versions(synth: Synth) -> None:
+    snap = [spec for spec in definition.FUNCTIONS if spec.snap_start]
+    assert {"api", "collector", "webhook_meta", "webhook_x", "webhook_tiktok"} <= {
+        spec.key for spec in snap
+    }
+    assert definition.RUNTIME == "python3.12"  # the first Python runtime with SnapStart
+    for spec in definition.FUNCTIONS:
+        body = synth.resources("AWS::Lambda::Function")[
+            _logical(synth, "AWS::Lambda::Function", FunctionName=spec.name)
+        ]["Properties"]
+        if spec.snap_start:
+            synth.template.has_resource_properties(
+                "AWS::Lambda::Function",
+                {
+                    "FunctionName": spec.name,
+                    "Runtime": "python3.12",
+                    "SnapStart": {"ApplyOn": "PublishedVersions"},
+                },
+            )
+        else:
+            assert "SnapStart" not in body, spec.key
+
+
+def _alias_of(synth: Synth, function_key: str) -> str:
+    function = _logical(
+        synth, "AWS::Lambda::Function", FunctionName=definition.function(function_key).name
+    )
+    return _logical(
+        synth,
+        "AWS::Lambda::Alias",
+        FunctionName={"Ref": function},
+        Name=definition.SNAPSTART_ALIAS,
+    )
+
+
+def test_queue_consumers_with_snapstart_are_invoked_through_their_alias(synth: Synth) -> None:
+    mappings = synth.resources("AWS::Lambda::EventSourceMapping").values()
+    for queue in definition.QUEUES:
+        consumer = definition.function(queue.consumer)
+        queue_arn = {
+            "Fn::GetAtt": [_logical(synth, "AWS::SQS::Queue", QueueName=queue.name), "Arn"]
+        }
+        mapping = next(
+            m["Properties"] for m in mappings if m["Properties"]["EventSourceArn"] == queue_arn
+        )
+        function = _logical(synth, "AWS::Lambda::Function", FunctionName=consumer.name)
+        if consumer.snap_start:
+            alias = _alias_of(synth, consumer.key)
+            assert _refers_to(mapping["FunctionName"], alias), queue.key
+            assert f":{definition.SNAPSTART_ALIAS}" in json.dumps(mapping["FunctionName"])
+        else:
+            assert mapping["FunctionName"] == {"Ref": function}, queue.key
+
+
+def test_api_and_webhook_routes_integrate_the_published_alias(synth: Synth) -> None:
+    integrations = synth.resources("AWS::ApiGatewayV2::Integration").values()
+    for route, spec in definition.routes():
+        assert spec.snap_start, route
+        alias = _alias_of(synth, spec.key)
+        synth.template.has_resource_properties(
+            "AWS::ApiGatewayV2::Integration", {"IntegrationUri": {"Ref": alias}}
+        )
+    uris = [json.dumps(body["Properties"]["IntegrationUri"]) for body in integrations]
+    assert all("Alias" in uri for uri in uris), uris
+    # API Gateway may invoke each alias (the permission names the alias, not $LATEST).
+    permissions = synth.resources("AWS::Lambda::Permission").values()
+    for key in {spec.key for _, spec in definition.routes()}:
+        alias = _alias_of(synth, key)
+        assert any(
+            p["Properties"]["FunctionName"] == {"Ref": alias}
+            and p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+            for p in permissions
+        ), key

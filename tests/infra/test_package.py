@@ -45,7 +45,7 @@ def test_built_layer_is_preferred(tmp_path: Path) -> None:
 def test_layer_installs_the_runtime_lock_for_arm64_lambda() -> None:
     command = package.pip_command(Path("/tmp/layer/python"))
     assert "--platform=manylinux2014_aarch64" in command
-    assert "--python-version=3.11" in command
+    assert "--python-version=3.12" in command  # the Lambda runtime, not this interpreter
     assert "--only-binary=:all:" in command
     assert command[-1] == str(ROOT / "requirements" / "runtime.lock")
 

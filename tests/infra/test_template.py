@@ -133,3 +133,18 @@ def test_sam_api_throttles_every_route(template: dict[str, Any]) -> None:
         "ThrottlingBurstLimit": definition.API_THROTTLE_BURST,
         "ThrottlingRateLimit": definition.API_THROTTLE_RATE_PER_SECOND,
     }
+
+
+def test_sam_snapstart_functions_publish_an_alias_their_events_invoke(
+    template: dict[str, Any],
+) -> None:
+    for spec in definition.FUNCTIONS:
+        properties = template["Resources"][spec.logical_id]["Properties"]
+        assert properties["Runtime"] == "python3.12"
+        if spec.snap_start:
+            # With AutoPublishAlias, SAM points the function's events (routes, queues) at it.
+            assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+            assert properties["AutoPublishAlias"] == definition.SNAPSTART_ALIAS
+        else:
+            assert "SnapStart" not in properties
+            assert "AutoPublishAlias" not in properties

@@ -10,7 +10,7 @@ import pytest
 
 from functions.api.schemas import ConsentOut, TokenMetadataOut
 from infra import definition
-from socialmetrics import config, secret_names, secrets
+from socialmetrics import light_settings, secret_names, secrets
 from socialmetrics.accounts.service import TokenMetadata
 from socialmetrics.compliance.consent import ConsentEntry
 from socialmetrics.metrics_query import fields
@@ -22,7 +22,10 @@ def test_secret_names_are_listed_once_and_derived_everywhere() -> None:
     assert definition.APP_SECRET_KEYS is secret_names.APP_SECRET_KEYS
     assert secrets.SecretName is secret_names.SecretName
     assert get_args(secret_names.SecretName) == secret_names.APP_SECRET_KEYS
-    assert set(config._SECRET_FIELDS) == {*secret_names.APP_SECRET_KEYS, "local_master_key"}
+    assert set(light_settings.secret_fields()) == {
+        *secret_names.APP_SECRET_KEYS,
+        "local_master_key",
+    }
     assert secret_names.GENERATED_SECRET_KEY not in definition.app_secret_template()
     assert set(definition.app_secret_template()) == set(secret_names.APP_SECRET_KEYS) - {
         secret_names.GENERATED_SECRET_KEY

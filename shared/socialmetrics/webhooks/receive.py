@@ -1,7 +1,9 @@
 """The receiving side of webhooks: API Gateway v2 event in → verify → enqueue → v2 response out.
 
-Nothing here opens the database or imports FastAPI: a receiver must start fast and keep
-answering while the database is down. A delivery is acknowledged (200) only once it sits on
+Nothing here opens the database or imports FastAPI, SQLAlchemy or pydantic: a receiver must
+start fast and keep answering while the database is down. Its settings come from
+:func:`~socialmetrics.light_settings.current_settings` (the light reader in a receiver's own
+process). A delivery is acknowledged (200) only once it sits on
 the ``events`` queue; if the queue (or the secret store) cannot be reached the platform gets a
 503 problem and retries, so an event is never lost behind a 200.
 """
@@ -19,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from socialmetrics.config import get_settings
 from socialmetrics.errors import (
     DomainError,
     Forbidden,
@@ -27,8 +28,9 @@ from socialmetrics.errors import (
     ServiceUnavailable,
     Unauthorized,
 )
+from socialmetrics.light_settings import current_settings
 from socialmetrics.logging import bind_correlation_id, logger
-from socialmetrics.secrets import SecretName, get_secret
+from socialmetrics.secrets import SecretName, secret_value
 from socialmetrics.security import webhook_signatures as signatures
 from socialmetrics.webhooks.delivery import Delivery, Provider
 
@@ -133,7 +135,7 @@ def problem(error: DomainError, path: str, request_id: str | None) -> Response:
 
 def _secret(name: SecretName) -> str:
     try:
-        return get_secret(name).get_secret_value()
+        return secret_value(name, current_settings())
     except Exception as exc:
         logger.error("webhook secret unavailable", extra={"setting": name, "error": repr(exc)})
         raise ServiceUnavailable("The webhook secret is unavailable; retry later.") from None
@@ -255,7 +257,7 @@ def tiktok(request: HttpRequest) -> Response:
         raise MethodNotAllowed(("POST",))
     header = request.headers.get("tiktok-signature")
     secret = _secret("tiktok_client_secret")
-    tolerance = get_settings().tiktok_signature_tolerance_seconds
+    tolerance = current_settings().tiktok_signature_tolerance_seconds
     signed_at = _verified(
         lambda: signatures.verify_tiktok(
             request.body, header, secret, now=time.time(), tolerance_seconds=tolerance
@@ -280,7 +282,7 @@ def handle(event: Mapping[str, Any], provider: Provider) -> Response:
     path, request_id = str(event.get("rawPath") or ""), context.get("requestId")
     bind_correlation_id(request_id)
     try:
-        request = parse_http_event(event, get_settings().webhook_max_body_bytes)
+        request = parse_http_event(event, current_settings().webhook_max_body_bytes)
         return RECEIVERS[provider](request)
     except DomainError as error:
         return problem(error, path, request_id)
