@@ -11,10 +11,9 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.api.deps import CurrentActor, header_refs, problem_responses, route
+from functions.api.deps import CurrentActor, DbSession, header_refs, problem_responses, route
 from functions.api.schemas import examples
 from socialmetrics.config import get_settings
-from socialmetrics.db.engine import unit_of_work
 from socialmetrics.exports import service as exports
 from socialmetrics.exports.queries import ExportJob
 from socialmetrics.metrics_query.fields import CSV_CHUNK
@@ -124,8 +123,7 @@ JOB_RESPONSE = {
     response_model_exclude_none=True,
     responses=problem_responses(401, 404),
 )
-def get_export(export_id: ExportId, actor: CurrentActor) -> ExportJobOut:
+def get_export(session: DbSession, export_id: ExportId, actor: CurrentActor) -> ExportJobOut:
     now = datetime.now(UTC)
-    with unit_of_work() as session:
-        job = exports.visible_job(session, actor.user_id, actor.is_admin, export_id, now)
+    job = exports.visible_job(session, actor.user_id, actor.is_admin, export_id, now)
     return _out(job, now)
