@@ -234,9 +234,11 @@ def _calls_of(job_id: str) -> list[int]:
 
 def run(accounts: int = 10, latency_ms: int = 50, repeat: int = 3) -> Comparison:
     from functions.collector.handler import handler
+    from infra.definition import COLLECTOR_POOL
     from socialmetrics.config import get_settings
 
-    with sandbox() as register, environment(TOKEN_KEY_PROVIDER="local"):
+    # The collector's deployed pool (one kept connection per record that may run at once).
+    with sandbox() as register, environment(TOKEN_KEY_PROVIDER="local", **COLLECTOR_POOL):
         account_ids = _onboard(register, accounts, latency_ms)
         jobs: list[str] = []
 

@@ -44,6 +44,17 @@ RUNTIME = "python3.12"
 SNAPSTART_ALIAS = "live"
 ARCHITECTURE = "arm64"
 LOG_RETENTION_DAYS = 30
+# Records of one collector batch collected at once (per platform family). Each running record
+# needs a database connection for its load and store steps, so the collector keeps that many:
+# with one kept connection (the other functions' setting behind RDS Proxy) the records of a
+# batch queue for it (benchmarks/bench_collection.py measures the batch with this pool).
+COLLECT_CONCURRENCY = 10
+COLLECTOR_POOL = {
+    "COLLECT_CONCURRENCY": str(COLLECT_CONCURRENCY),
+    "DB_NULL_POOL": "false",  # keep DB_POOL_SIZE connections; RDS Proxy still multiplexes them
+    "DB_POOL_SIZE": str(COLLECT_CONCURRENCY),
+    "DB_MAX_OVERFLOW": "0",
+}
 # API Gateway stage throttling (every route): the first line of defence before any Lambda runs.
 API_THROTTLE_RATE_PER_SECOND = 100
 API_THROTTLE_BURST = 200
@@ -153,6 +164,7 @@ FUNCTIONS: tuple[Function, ...] = (
         calls_platforms=True,
         dead_letters=True,
         snap_start=True,
+        environment=COLLECTOR_POOL,
     ),
     Function(
         key="ingest",
