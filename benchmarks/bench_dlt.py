@@ -172,7 +172,10 @@ def collect_with_project(events: list[dict[str, Any]]) -> float:
     seconds = time.perf_counter() - started
     failed = [item for reply in replies for item in reply.get("batchItemFailures", [])]
     if failed:
-        raise AssertionError(f"the collector kept {len(failed)} messages: {failed[:3]}")
+        from socialmetrics.collection.batch import processor
+
+        reasons = sorted({repr(exc) for _, exc, _ in processor.exceptions})
+        raise AssertionError(f"the collector kept {len(failed)} messages: {failed[:3]} {reasons}")
     return seconds
 
 
@@ -283,7 +286,8 @@ def run(
     rounds: list[Round] = []
     with (
         sandbox_process() as sandbox_url,
-        environment(**base_url_env(sandbox_url)),
+        # the collector's deployed database pool (one connection per record it runs at once)
+        environment(**base_url_env(sandbox_url), **definition.COLLECTOR_POOL),
         httpx.Client(base_url=sandbox_url, timeout=30) as sandbox,
         worker(python, ROOT / ".local" / "bench-dlt.log") as pipeline,
     ):
