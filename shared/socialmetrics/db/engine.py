@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from socialmetrics.budgets import DB_READ_GRACE_SECONDS
 from socialmetrics.config import Settings, get_settings
+from socialmetrics.db.decoding import install_fast_timestamps
 from socialmetrics.db.faults import ends_connection, leaves_connection_in_step
 from socialmetrics.db.tcp import install_no_delay
 
@@ -78,6 +79,7 @@ def build_engine(settings: Settings, **overrides: Any) -> Engine:
     options.update(overrides)
     engine = create_engine(settings.database_url, **options)
     install_no_delay(engine)
+    install_fast_timestamps(engine)
     statement_timeout = settings.db_statement_timeout_ms
     read_timeout = read_timeout_seconds(settings)
 
