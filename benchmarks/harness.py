@@ -32,6 +32,9 @@ BENCH_ENV = {
     "ENVIRONMENT": "test",
     "LOG_LEVEL": "ERROR",  # no per-request log lines in the output (or in the timings)
     "POWERTOOLS_METRICS_DISABLED": "true",
+    # what every deployed function has: Powertools flushes by itself at 100 metrics and then
+    # refuses to without a namespace (long runs of the collector handler reach that)
+    "POWERTOOLS_METRICS_NAMESPACE": "socialmetrics-bench",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "AWS_DEFAULT_REGION": "us-east-1",
     # pg8000 applies the connect timeout to every socket read: a 100k-row write on a loaded
