@@ -12,43 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-import time
-from collections.abc import Iterator
 
 import httpx
 
 from benchmarks.bench_pagination import populate
 from benchmarks.harness import Comparison, make_owner, median_seconds
-from local.runtime.postgres import free_port
+from local.runtime.serving import serve_http
 from socialmetrics.db.engine import unit_of_work
 from socialmetrics.identity.service import issue_api_key, login
 
 
-@contextlib.contextmanager
-def serve_api() -> Iterator[str]:
+def serve_api() -> contextlib.AbstractContextManager[str]:
     """The API app on 127.0.0.1:<free port> (uvicorn in a thread), stopped on exit."""
-    import uvicorn
-
     from functions.api.app import create_app
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="error", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name=f"bench-api:{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"could not serve the API on 127.0.0.1:{port}")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve_http(create_app(), log_level="error", name="bench-api")
 
 
 async def _load(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from local.runtime.process import reset_process_state as reset_process_state
+from local.runtime.serving import serve_http as serve_http
 
 if TYPE_CHECKING:
     import pytest
@@ -58,7 +56,6 @@ class HungServer:
 
     def __init__(self) -> None:
         import socket
-        import threading
 
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
         self._listener.settimeout(0.05)
@@ -96,30 +93,3 @@ class HungServer:
         with self._lock:
             for conn in self._accepted:
                 conn.close()
-
-
-@contextlib.contextmanager
-def serve_http(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port in a thread; yield its base URL
-    and stop it on exit."""
-    import uvicorn
-
-    from local.runtime.postgres import free_port
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, name=f"test-http:{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"could not serve on 127.0.0.1:{port}")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
