@@ -8,13 +8,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from local.runtime.postgres import free_port
-
 
 @contextlib.contextmanager
 def serve_http(app: Any, log_level: str = "warning", name: str = "http") -> Iterator[str]:
     """Serve ``app`` on ``127.0.0.1:<free port>``; yield its base URL and stop it on exit."""
     import uvicorn
+
+    from local.runtime.postgres import free_port  # not at import: it loads SQLAlchemy
 
     port = free_port()
     server = uvicorn.Server(
